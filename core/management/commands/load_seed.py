@@ -1,0 +1,30 @@
+"""Load the seed data (regions, countries, organisations, national libraries). Idempotent."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from libraries.seed import SEED_DIR, SeedFileError, load_all
+
+
+class Command(BaseCommand):
+    help = "Load the seed data from data/seed/. Safe to run again: existing records are kept."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", default=str(SEED_DIR), help="folder with the seed files")
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="also update existing libraries from the seed file (logged as changes)",
+        )
+
+    def handle(self, *args, **options):
+        from pathlib import Path
+
+        try:
+            reports = load_all(Path(options["dir"]), update=options["update"])
+        except SeedFileError as exc:
+            raise CommandError(f"Nothing was loaded.\n{exc}") from exc
+        for what, report in reports.items():
+            self.stdout.write(
+                f"{what}: {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} already present"
+            )

@@ -1,0 +1,46 @@
+"""Template helpers used across the site."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+STATUS_LABELS = {
+    "verified": ("badge-verified", "verified"),
+    "unverified": ("badge-unverified", "unverified"),
+    "inferred": ("badge-inferred", "inferred"),
+}
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def fact_badge(status: str, source: str = "") -> str:
+    """A visible provenance badge; verified facts get a quiet one, the others stand out."""
+    css, _key = STATUS_LABELS.get(status, STATUS_LABELS["unverified"])
+    label = {
+        "verified": _("verified"),
+        "unverified": _("unverified"),
+        "inferred": _("inferred"),
+    }.get(status, _("unverified"))
+    title = source or _("No source recorded")
+    return format_html('<span class="badge {}" title="{}">{}</span>', css, title, label)
+
+
+@register.filter
+def display_value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return str(value)

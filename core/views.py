@@ -1,0 +1,183 @@
+"""Home, health check, the site-wide change list and its feed, and error pages."""
+
+from django.contrib import messages
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from libraries import maps
+from libraries.models import Country, Library, Organisation
+
+from . import services
+from .filters import ChangeFilterSet
+from .models import Change
+
+CHANGES_PER_PAGE = 50
+
+
+def home(request):
+    numbers = {
+        "libraries": Library.objects.count(),
+        "countries": Country.objects.filter(libraries__isnull=False).distinct().count(),
+        "organisations": Organisation.objects.count(),
+        "changes": Change.objects.count(),
+    }
+    recent = Change.objects.select_related("content_type")[:5]
+    world = maps.libraries_map(request, colour="region")
+    return render(request, "core/home.html", {"numbers": numbers, "recent": recent, **world})
+
+
+def healthz(request):
+    """200 when the database answers, 503 when it does not (for load balancers and monitors)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def change_queryset():
+    return Change.objects.select_related("content_type", "user", "related_content_type")
+
+
+def change_list(request):
+    filterset = ChangeFilterSet(request.GET or None, queryset=change_queryset())
+    page = Paginator(filterset.qs, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    counts = dict(
+        filterset.qs.order_by()
+        .values_list("action")
+        .annotate(n=Count("id"))
+        .values_list("action", "n")
+    )
+    return render(
+        request,
+        "core/change_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "counts": counts,
+            "total": page.paginator.count,
+        },
+    )
+
+
+def change_detail(request, pk: int):
+    change = get_object_or_404(change_queryset(), pk=pk)
+    return render(
+        request,
+        "core/change_detail.html",
+        {
+            "change": change,
+            "revertible": services.is_revertible(change),
+        },
+    )
+
+
+@require_POST
+def change_revert(request, pk: int):
+    change = get_object_or_404(Change, pk=pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={change.get_absolute_url()}")
+    try:
+        services.revert_change(change, user=request.user, reason=request.POST.get("reason", ""))
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(change.get_absolute_url())
+    messages.success(request, _("The change was reverted."))
+    return redirect(request.POST.get("next") or change.get_absolute_url())
+
+
+class ChangeFeed(Feed):
+    """Atom feed of recent changes, with the same filters as the page."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("NL Atlas: recent changes")
+    subtitle = gettext_lazy("Changes to the registry of national libraries")
+
+    def get_object(self, request):
+        self.request = request
+        return None
+
+    def link(self):
+        return reverse("core:changes")
+
+    def items(self):
+        return ChangeFilterSet(self.request.GET or None, queryset=change_queryset()).qs[:50]
+
+    def item_title(self, item):
+        return str(item)
+
+    def item_description(self, item):
+        lines = [f"{label}: {old!r} → {new!r}" for label, old, new in item.diff()]
+        reason = _("Reason: %(reason)s") % {"reason": item.reason} if item.reason else ""
+        return "\n".join(filter(None, [reason, *lines]))
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_author_name(self, item):
+        return item.user_name
+
+
+def render_conflict(request, conflict: services.ConflictError, form, rebuild):
+    """Show what the other person saved beside what this editor typed; nothing is lost.
+
+    `rebuild(data, current)` makes the same form bound to the editor's input on top of the current
+    version, so saving again is one click once the editor has looked at the differences.
+    """
+    current = conflict.current
+    rows = [
+        {
+            "label": form.fields[name].label,
+            "yours": form.cleaned_data.get(name),
+            "theirs": getattr(current, name, None),
+        }
+        for name in form.changed_data
+        if name not in ("version", "reason")
+    ]
+    data = request.POST.copy()
+    data["version"] = current.version
+    return render(
+        request,
+        "core/conflict.html",
+        {
+            "object": current,
+            "rows": rows,
+            "changes": conflict.changes_since(),
+            "resubmit_form": rebuild(data, current),
+        },
+        status=409,
+    )
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def robots(request):
+    return HttpResponse("User-agent: *\nDisallow: /admin/\n", content_type="text/plain")

@@ -23,22 +23,26 @@ class LibraryFilterSet(django_filters.FilterSet):
         label=_("Region"),
         field_name="country__region",
         queryset=Region.objects.filter(level=RegionLevel.REGION),
+        empty_label=_("All regions"),
     )
     subregion = django_filters.ModelChoiceFilter(
         label=_("Sub-region"),
         method="filter_subregion",
         queryset=Region.objects.exclude(level=RegionLevel.REGION),
+        empty_label=_("All sub-regions"),
     )
     country = django_filters.ModelChoiceFilter(
         label=_("Country"),
         field_name="country",
-        queryset=Country.objects.all(),
+        queryset=Country.objects.filter(libraries__isnull=False).distinct(),
+        empty_label=_("All countries"),
     )
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"),
         method="filter_organisation",
         queryset=Organisation.objects.all(),
         to_field_name="slug",
+        empty_label=_("Any organisation"),
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),

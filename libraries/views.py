@@ -39,7 +39,7 @@ def get_library(slug: str) -> Library:
 
 def library_list(request):
     filterset = LibraryFilterSet(request.GET or None, queryset=library_queryset())
-    if not filterset.is_valid():
+    if request.GET and not filterset.is_valid():
         messages.error(request, _("Some filters were not understood and are ignored."))
     libraries = filterset.qs
     page = Paginator(libraries, PER_PAGE).get_page(request.GET.get("page"))

@@ -108,14 +108,14 @@ class ChangeFeed(Feed):
     subtitle = gettext_lazy("Changes to the registry of national libraries")
 
     def get_object(self, request):
-        self.request = request
-        return None
+        # The feed object is shared between requests: carry the filtered changes, not the request.
+        return ChangeFilterSet(request.GET or None, queryset=change_queryset()).qs
 
     def link(self):
         return reverse("core:changes")
 
-    def items(self):
-        return ChangeFilterSet(self.request.GET or None, queryset=change_queryset()).qs[:50]
+    def items(self, changes):
+        return changes[:50]
 
     def item_title(self, item):
         return str(item)

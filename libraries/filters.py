@@ -1,7 +1,7 @@
 """One filter per list, shared by the HTML page, its CSV/JSON export and the API."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import LibrarySort, RegionLevel
@@ -10,7 +10,8 @@ from .models import Country, Library, Membership, Organisation, Region, normalis
 SORTS = {
     LibrarySort.NAME: ("name",),
     LibrarySort.COUNTRY: ("country__name", "name"),
-    LibrarySort.FOUNDED: ("founded", "name"),
+    # Libraries without a year last on every database (SQLite puts NULLs first, PostgreSQL last).
+    LibrarySort.FOUNDED: (F("founded").asc(nulls_last=True), "name"),
     LibrarySort.RECENT: ("-updated_at", "name"),
 }
 

@@ -121,6 +121,9 @@ def _decide(
         current = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
         if final and current.status != AffiliationStatus.PENDING:
             raise ValidationError(_("This request has already been decided."))
+        if not final and current.status != AffiliationStatus.APPROVED:
+            # Checked again under the lock: a concurrent revoke may have won.
+            raise ValidationError(_("Only an approved affiliation can be revoked."))
         before = current.status
         current.status = status
         current.decided_by = by

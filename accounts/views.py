@@ -34,6 +34,9 @@ def profile(request):
             response = redirect(target)
             if language:
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+            else:
+                # "Browser's choice": forget the earlier preference, or it would still apply.
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
             return response
     user = request.user
     notifications = list(user.notifications.all()[:20])

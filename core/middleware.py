@@ -1,6 +1,11 @@
 """Request id for the change log, and the Content-Security-Policy header."""
 
+import re
+
 from .requestid import current_request_id, end_request, start_request
+
+# An id from the reverse proxy is kept only if it is a plain token (e.g. a UUID or hex string).
+PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]+")
 
 # Only our own scripts, styles and images: no CDN, no inline script.
 CSP = "; ".join(
@@ -26,7 +31,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = start_request(request.headers.get("X-Request-Id", "")[:36] or None)
+        incoming = request.headers.get("X-Request-Id", "")[:36]
+        token = start_request(incoming if PROXY_REQUEST_ID.fullmatch(incoming) else None)
         try:
             request.id = current_request_id()
             response = self.get_response(request)

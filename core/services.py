@@ -212,6 +212,12 @@ def revert_change(change: Change, *, user, reason: str) -> Versioned:
     )
 
 
+def reverted_ids(changes) -> set[int]:
+    """Which of these changes a later change already reverted (one query for the page)."""
+    ids = [c.pk for c in changes]
+    return set(Change.objects.filter(reverts__in=ids).values_list("reverts_id", flat=True))
+
+
 def is_revertible(change: Change) -> bool:
     model = change.model_class
     return (

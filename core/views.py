@@ -1,5 +1,7 @@
 """Home, health check, the site-wide change list and its feed, and error pages."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -79,7 +82,8 @@ def change_detail(request, pk: int):
         "core/change_detail.html",
         {
             "change": change,
-            "revertible": services.is_revertible(change),
+            "revertible": services.is_revertible(change)
+            and not services.reverted_ids([change]),
         },
     )
 
@@ -97,7 +101,16 @@ def change_revert(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect(change.get_absolute_url())
     messages.success(request, _("The change was reverted."))
-    return redirect(request.POST.get("next") or change.get_absolute_url())
+    return redirect(_safe_next(request) or change.get_absolute_url())
+
+
+def _safe_next(request) -> str:
+    """The page to return to, if it is on this site (never an address on another host)."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 class ChangeFeed(Feed):
@@ -139,20 +152,29 @@ def render_conflict(request, conflict: services.ConflictError, form, rebuild):
     """Show what the other person saved beside what this editor typed; nothing is lost.
 
     `rebuild(data, current)` makes the same form bound to the editor's input on top of the current
-    version, so saving again is one click once the editor has looked at the differences.
+    version, so saving again is one click once the editor has looked at the differences. Only the
+    fields the editor changed from the version they started from are theirs: the other fields
+    take the values saved meanwhile, so saving again does not undo the other person's work.
     """
     current = conflict.current
+    started = rebuild(request.POST, _version_started_from(conflict))
+    typed = [n for n in started.changed_data if n not in ("version", "reason")]
     rows = [
         {
             "label": form.fields[name].label,
             "yours": form.cleaned_data.get(name),
             "theirs": getattr(current, name, None),
         }
-        for name in form.changed_data
-        if name not in ("version", "reason")
+        for name in typed
     ]
     data = request.POST.copy()
     data["version"] = current.version
+    saved = rebuild(None, current)
+    for name in saved.fields:
+        if name not in typed and name not in ("version", "reason"):
+            value = saved[name].value()
+            values = value if isinstance(value, (list, tuple)) else [value]
+            data.setlist(name, ["" if v is None else str(v) for v in values])
     return render(
         request,
         "core/conflict.html",
@@ -164,6 +186,14 @@ def render_conflict(request, conflict: services.ConflictError, form, rebuild):
         },
         status=409,
     )
+
+
+def _version_started_from(conflict: services.ConflictError):
+    """The object as it was at the editor's version: the current one with later changes undone."""
+    base = copy.copy(conflict.current)
+    for change in conflict.changes_since():  # newest first, so the oldest "before" wins
+        base.restore(change.before or {})
+    return base
 
 
 def page_not_found(request, exception=None):
@@ -181,3 +211,8 @@ def server_error(request):
 
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /admin/\n", content_type="text/plain")
+
+
+def hello(request):
+    """The smallest view on the full middleware stack: the benchmark's ceiling (bench only)."""
+    return HttpResponse("hello", content_type="text/plain")

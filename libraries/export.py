@@ -26,6 +26,7 @@ LIBRARY_COLUMNS = (
     "longitude",
     "memberships",
     "unverified_facts",
+    "synthetic",
     "url",
 )
 
@@ -57,6 +58,7 @@ def library_row(library, site_url: str) -> dict:
             for fact, info in sorted(library.facts.items())
             if info.get("status") != FactStatus.VERIFIED
         ),
+        "synthetic": library.is_synthetic,
         "url": site_url + library.get_absolute_url(),
     }
 
@@ -80,7 +82,8 @@ def json_response(rows, filename: str, meta: dict) -> HttpResponse:
 
 
 def _cell(value):
-    # Spreadsheets run cells starting with these as formulas; a quote keeps them as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    # Spreadsheets run cells starting with these as formulas (a leading tab or carriage return
+    # is skipped before the formula, OWASP "CSV injection"); a quote keeps them as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value

@@ -219,6 +219,10 @@ class Library(Versioned):
     description = models.TextField(_("description"), blank=True)
     facts = models.JSONField(_("provenance of facts"), default=dict, blank=True)
     search_text = models.TextField(editable=False, blank=True)
+    is_synthetic = models.BooleanField(
+        _("synthetic"), default=False, editable=False,
+        help_text=_("Generated for load tests and demonstrations; not a real library."),
+    )
     source_note = models.TextField(_("sources"), blank=True)
     organisations = models.ManyToManyField(
         Organisation, through="Membership", related_name="libraries", blank=True
@@ -248,6 +252,7 @@ class Library(Versioned):
                 fields=["wikidata_qid"],
                 condition=~Q(wikidata_qid=""),
                 name="library_unique_qid",
+                violation_error_code="unique",
                 violation_error_message=_("Another library already has this Wikidata QID."),
             ),
             models.UniqueConstraint(

@@ -119,14 +119,19 @@ def load_countries(path: Path) -> LoadReport:
                 errors.append(SeedError(path.name, number, col, "not a three-digit M49 code"))
     _raise_if(errors)
     report = LoadReport()
+    seen: dict[str, Region] = {}
     with transaction.atomic():
         for _number, row in rows:
-            region = _region(row["region_code"], row["region_name"], RegionLevel.REGION, None)
+            region = _region(row["region_code"], row["region_name"], RegionLevel.REGION, None, seen)
             sub = _region(
-                row["subregion_code"], row["subregion_name"], RegionLevel.SUBREGION, region
+                row["subregion_code"], row["subregion_name"], RegionLevel.SUBREGION, region, seen
             )
             inter = _region(
-                row["intermediate_code"], row["intermediate_name"], RegionLevel.INTERMEDIATE, sub
+                row["intermediate_code"],
+                row["intermediate_name"],
+                RegionLevel.INTERMEDIATE,
+                sub,
+                seen,
             )
             _, created = Country.objects.update_or_create(
                 iso2=row["iso2"],
@@ -144,13 +149,15 @@ def load_countries(path: Path) -> LoadReport:
     return report
 
 
-def _region(code: str, name: str, level: str, parent: Region | None) -> Region | None:
+def _region(code: str, name: str, level: str, parent: Region | None, seen: dict) -> Region | None:
+    """Create or update a region once per load, however many countries name it."""
     if not code:
         return None
-    region, _ = Region.objects.update_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent}
-    )
-    return region
+    if code not in seen:
+        seen[code], _ = Region.objects.update_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": parent}
+        )
+    return seen[code]
 
 
 def _country_names(row: dict) -> dict:
@@ -255,14 +262,20 @@ def _load_library(filename, item: LibraryRow, organisations, report, update) -> 
         return
     try:
         if existing:
+            # update_library takes the form's field names: `country`, not `country_id`.
+            data = {k: v for k, v in item.data.items() if k != "country_id"}
+            data["country"] = Country.objects.get(pk=item.data["country_id"])
             changed = services.update_library(
                 existing,
-                item.data,
+                data,
                 user=SEED,
                 reason="Seed data update",
                 expected_version=existing.version,
             )
-            report.updated += changed.version != existing.version
+            if changed.version != existing.version:
+                report.updated += 1
+            else:
+                report.unchanged += 1
             return
         library = services.create_library(
             {**item.data, "source_note": item.source_note},

@@ -170,6 +170,7 @@ def update_membership(
 ) -> Membership:
     if not permissions.can_manage_memberships(user, membership.library):
         raise PermissionDenied(_("Only moderators can change memberships."))
+    require_reason(reason)
     return save_edit(membership, data, user=user, reason=reason, expected_version=expected_version)
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
-from core.services import ConflictError, history_of, is_revertible
+from core.services import ConflictError, history_of, is_revertible, reverted_ids
 from core.views import render_conflict
 
 from . import maps, permissions, services
@@ -228,7 +228,7 @@ def library_history(request, slug: str):
         {
             "library": library,
             "page": page,
-            "revertible": {c.pk for c in page if is_revertible(c)},
+            "revertible": {c.pk for c in page if is_revertible(c)} - reverted_ids(page),
         },
     )
 

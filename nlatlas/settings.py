@@ -5,6 +5,7 @@ var/), production is DEBUG=0 with SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL set
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -27,7 +28,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-TESTING = env_bool("NLATLAS_TESTING", False)
+# Under pytest the test conveniences apply whether or not the variable is set.
+TESTING = env_bool("NLATLAS_TESTING", False) or "pytest" in sys.modules
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -144,6 +146,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Hashing at full strength makes every test that creates a user slow; tests only.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 
@@ -275,6 +280,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# A minimal view for `make bench` to measure the framework's ceiling; never on in production.
+BENCH_HELLO = env_bool("NLATLAS_BENCH_HELLO", False)
 
 # The demo administrator created by `make run`; never created when DEBUG is off.
 DEMO_ADMIN_EMAIL = os.environ.get("DEMO_ADMIN_EMAIL", "admin@nlatlas.example")

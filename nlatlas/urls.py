@@ -1,5 +1,6 @@
 """Top-level URLs: language-prefixed pages, plus the API, admin and health check without prefix."""
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -25,6 +26,9 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,
 )
+
+if settings.BENCH_HELLO:
+    urlpatterns.insert(0, path("__hello__", core_views.hello))
 
 handler404 = "core.views.page_not_found"
 handler403 = "core.views.permission_denied"

@@ -194,6 +194,12 @@ def atom_entries(response) -> list[dict]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The personas' passwords need not be expensive to hash in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def anon(client_for, registry):
     return client_for(None)
@@ -242,9 +248,7 @@ def test_the_search_finds_libraries_by_english_or_native_name_ignoring_accents_a
 def test_the_filters_narrow_the_list(anon, params, expected):
     response = anon.get("/en/libraries/", params)
     assert library_names(response) == expected
-    assert (
-        f"{len(expected)} librar{'y' if len(expected) == 1 else 'ies'}" in main_text(response)
-    )
+    assert f"{len(expected)} librar{'y' if len(expected) == 1 else 'ies'}" in main_text(response)
 
 
 def test_an_intermediate_region_is_offered_as_a_sub_region(anon):
@@ -311,7 +315,7 @@ def test_the_csv_download_has_exactly_the_rows_of_the_filtered_list(anon, params
     response = anon.get("/en/libraries/export.csv", params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert 'attachment; filename="national-libraries.csv"' == response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="national-libraries.csv"'
     header = next(csv.reader(io.StringIO(response.content.decode())))
     assert header == EXPORT_COLUMNS
     assert [row["slug"] for row in csv_rows(response)] == slugs
@@ -351,9 +355,7 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_neutralised(
     services.update_library(
         registry["C"], {"city": payload}, user=SEED, reason="test", expected_version=1
     )
-    row = next(
-        r for r in csv_rows(anon.get("/en/libraries/export.csv")) if r["slug"] == C_SLUG
-    )
+    row = next(r for r in csv_rows(anon.get("/en/libraries/export.csv")) if r["slug"] == C_SLUG)
     assert row["city"] == "'" + payload
     # The JSON download is not opened by spreadsheets: it keeps the value exactly.
     body = json.loads(anon.get("/en/libraries/export.json", {"country": "SN"}).content)
@@ -489,9 +491,7 @@ def test_the_map_has_a_table_listing_every_library_and_its_colour(anon):
 
 
 @pytest.mark.parametrize("params", [{"organisation": "nope"}, {}])
-def test_the_map_without_a_known_organisation_falls_back_to_regions_with_a_message(
-    anon, params
-):
+def test_the_map_without_a_known_organisation_falls_back_to_regions_with_a_message(anon, params):
     response = anon.get("/en/libraries/map/", {"colour": "organisation", **params})
     assert response.status_code == 200
     assert "Choose an organisation to colour the map by." in main_text(response)
@@ -506,9 +506,7 @@ def alice(client_for, personas):
     return client_for(personas["alice"])
 
 
-def test_a_contributor_edits_her_library_and_the_change_shows_everywhere(
-    alice, anon, registry
-):
+def test_a_contributor_edits_her_library_and_the_change_shows_everywhere(alice, anon, registry):
     form = alice.get(f"/en/libraries/{A_SLUG}/edit/")
     assert form.status_code == 200
     response = alice.post(
@@ -567,9 +565,21 @@ def test_an_invalid_value_is_shown_on_its_field(alice, registry):
     assert registry["A"].founded == 1368
 
 
-def test_a_stale_edit_shows_the_conflict_and_resubmitting_saves_on_top(
-    alice, personas, registry
+def test_a_moderator_giving_a_library_another_library_s_wikidata_qid_is_told_so(
+    client_for, personas, registry
 ):
+    moderator = client_for(personas["moderator"])
+    form = moderator.get(f"/en/libraries/{A_SLUG}/edit/")
+    response = moderator.post(
+        f"/en/libraries/{A_SLUG}/edit/",
+        post_form(form, wikidata_qid="Q1515153", reason="merge"),
+    )
+    assert response.status_code == 200
+    assert "Another library already has this Wikidata QID." in main_text(response)
+    assert Library.objects.get(slug=A_SLUG).wikidata_qid == "Q193563"
+
+
+def test_a_stale_edit_shows_the_conflict_and_resubmitting_saves_on_top(alice, personas, registry):
     form = alice.get(f"/en/libraries/{A_SLUG}/edit/")  # Alice starts from version 1
     services.update_library(
         registry["A"],
@@ -585,7 +595,7 @@ def test_a_stale_edit_shows_the_conflict_and_resubmitting_saves_on_top(
     text = main_text(response)
     assert "Someone else saved this page while you were editing" in text
     rows = parse(response).tables[0]
-    assert ["city", "Paris 13e", "Paris (Tolbiac)"] in rows
+    assert rows[1:] == [["City", "Paris 13e", "Paris (Tolbiac)"]]
     assert "moderator's fix" in text  # what changed meanwhile
     library = Library.objects.get(slug=A_SLUG)
     assert library.city == "Paris (Tolbiac)" and library.version == 2
@@ -614,7 +624,7 @@ def test_resubmitting_after_a_conflict_keeps_what_the_other_person_changed(
     assert conflict.status_code == 409
     rows = parse(conflict).tables[0]
     # Alice typed only the city: the founding year is not hers to confirm or overwrite.
-    assert [row[0] for row in rows[1:]] == ["city"]
+    assert [row[0] for row in rows[1:]] == ["City"]
     assert alice.post(f"/en/libraries/{A_SLUG}/edit/", post_form(conflict)).status_code == 302
     library = Library.objects.get(slug=A_SLUG)
     assert library.city == "Paris 13e"
@@ -656,6 +666,64 @@ def test_a_contributor_sees_no_revert_button(alice, personas, registry):
     assert Library.objects.get(slug=A_SLUG).city == "Lyon"
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x"])
+def test_after_a_revert_the_moderator_is_never_sent_to_another_site(
+    client_for, personas, registry, target
+):
+    services.update_library(
+        registry["A"], {"city": "Lyon"}, user=personas["alice"], reason="oops", expected_version=1
+    )
+    change = history_of(registry["A"]).first()
+    response = client_for(personas["moderator"]).post(
+        f"/en/changes/{change.pk}/revert/", {"reason": "wrong", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/changes/{change.pk}/"
+    assert Library.objects.get(slug=A_SLUG).city == "Paris"
+
+
+def test_a_stale_organisation_edit_keeps_the_other_moderator_s_change_on_resubmit(
+    client_for, personas, registry
+):
+    first = client_for(personas["moderator"])
+    form = first.get("/en/organisations/cenl/edit/")
+    services.update_organisation(
+        registry["cenl"],
+        {"founded": 1987},
+        user=personas["admin"],
+        reason="founding year",
+        expected_version=1,
+    )
+    conflict = first.post(
+        "/en/organisations/cenl/edit/", post_form(form, scope="Europe", reason="scope")
+    )
+    assert conflict.status_code == 409
+    assert [row[0] for row in parse(conflict).tables[0][1:]] == ["Scope"]
+    assert first.post("/en/organisations/cenl/edit/", post_form(conflict)).status_code == 302
+    registry["cenl"].refresh_from_db()
+    assert (registry["cenl"].scope, registry["cenl"].founded) == ("Europe", 1987)
+
+
+# --- Markup in user content ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/en/libraries/", "/en/libraries/map/", f"/en/libraries/{C_SLUG}/", "/en/changes/", "/en/"],
+)
+def test_markup_in_a_library_name_is_shown_as_text(anon, registry, url):
+    services.update_library(
+        registry["C"],
+        {"name": '<script>alert("x")</script>', "city": "<b>Dakar</b>"},
+        user=SEED,
+        reason="test",
+        expected_version=1,
+    )
+    html = anon.get(url).content.decode()
+    assert "<script>alert" not in html and "<b>Dakar" not in html
+    assert "&lt;script&gt;alert" in html
+
+
 # --- The change list and its feed ----------------------------------------------------------
 
 
@@ -682,7 +750,10 @@ def test_the_atom_feed_lists_the_latest_changes_with_reason_and_author(anon, edi
 @pytest.mark.parametrize(
     ("params", "titles"),
     [
-        ({"library": A_SLUG, "kind": "libraries.library"}, [f"updated {A_NAME}", f"created {A_NAME}"]),
+        (
+            {"library": A_SLUG, "kind": "libraries.library"},
+            [f"updated {A_NAME}", f"created {A_NAME}"],
+        ),
         ({"user": "alice"}, [f"updated {A_NAME}"]),
         ({"user": "Bob", "kind": "libraries.library"}, [f"updated {B_NAME}"]),
         ({"kind": "libraries.membership", "library": B_SLUG}, [f"created {B_NAME} — CENL"]),
@@ -697,7 +768,7 @@ def test_the_feed_follows_the_same_filters_as_the_change_list(anon, edits, param
 
 def test_the_feed_filtered_by_date_starts_that_day(anon, edits):
     today = timezone.localdate()
-    assert len(atom_entries(anon.get("/en/changes/feed/", {"since": today.isoformat()}))) == 9
+    assert len(atom_entries(anon.get("/en/changes/feed/", {"since": today.isoformat()}))) == 10
     tomorrow = (today + timedelta(days=1)).isoformat()
     assert atom_entries(anon.get("/en/changes/feed/", {"since": tomorrow})) == []
     assert "0 changes" in main_text(anon.get("/en/changes/", {"since": tomorrow}))

@@ -1,18 +1,13 @@
 """Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, and axe-core.
 
-The browser is the system one (/usr/bin/chromium), never a downloaded build. Playwright's sync
-API runs an event loop in the test thread, so Django must be told that database access from
-that thread is intended.
+The browser is the system one (/usr/bin/chromium), never a downloaded build.
 """
 
 import os
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,23 +23,48 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Auto-waiting limit for every action and expect(): the live server answers in milliseconds,
 # so a few seconds is plenty and a broken page fails fast instead of hanging the suite.
 TIMEOUT_MS = 10_000
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """A cheap hasher, as Django advises for tests: each real sign-in costs a second otherwise.
+
+    Autouse, so it applies before the personas' passwords are hashed; the live server thread
+    reads the same settings.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="package")
 def browser():
+    """One headless Chromium for all the browser tests.
+
+    Playwright's sync API keeps an event loop running in the test thread while it is open, and
+    Django refuses database access from a thread with a running loop unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set. Both are confined to these tests (package scope, the
+    variable restored afterwards): with the loop open or the variable set, the rest of the suite
+    would fail, e.g. `manage.py check --deploy` run in a subprocess reports async.E001.
+    """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import expect
-
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
@@ -95,17 +115,36 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the page as it is now (run in a context with bypass_csp=True).
+
+    Closed <details> are opened first, so what they hide (e.g. the map as a table) is checked.
+    """
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    return _AXE.run(page).response["violations"]
+
+
 def assert_no_axe_violations(page) -> None:
     """Run axe-core on the current page and fail with a readable list of violations."""
-    results = _AXE.run(page)
-    violations = results.response["violations"]
+    violations = run_axe(page)
     assert not violations, (
         f"{len(violations)} accessibility violation(s) on {page.url}:\n"
         + format_violations(violations)
     )
 
 
+def axe_report(page) -> str:
+    """A readable list of axe-core's violations on the page, or "" when there is none."""
+    return format_violations(run_axe(page))
+
+
+@pytest.fixture
+def axe():
+    """axe(page): axe-core's violations on the page as readable text ("" when there is none)."""
+    return axe_report
+
+
 @pytest.fixture
 def check_axe():
-    """check_axe(page): axe-core finds no violation on the page as it is now."""
+    """check_axe(page): fail, listing rule, impact and nodes, if axe-core finds a violation."""
     return assert_no_axe_violations

@@ -24,9 +24,11 @@ CONFIRM_LINK = re.compile(r"https?://\S+/confirm-email/\S+/")
 
 def field_row(page, label: str):
     """The row of the library's facts table whose header is `label`."""
-    return page.get_by_role("table", name=re.compile("Facts about this library")).get_by_role(
-        "row"
-    ).filter(has=page.get_by_role("rowheader", name=label, exact=True))
+    return (
+        page.get_by_role("table", name=re.compile("Facts about this library"))
+        .get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=label, exact=True))
+    )
 
 
 def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
@@ -42,9 +44,12 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     expect(newcomer.get_by_role("heading", level=1)).to_contain_text("NL Atlas")
     newcomer.get_by_role("navigation", name="Account").get_by_role("link", name="Sign up").click()
     expect(newcomer).to_have_url(f"{base}/en/accounts/signup/")
-    newcomer.get_by_label("Email").fill(NEWCOMER)
-    newcomer.get_by_label("Password", exact=True).fill(NEWCOMER_PASSWORD)
-    newcomer.get_by_label("Password (again)").fill(NEWCOMER_PASSWORD)
+    newcomer.get_by_label("Email:", exact=True).fill(NEWCOMER)
+    password = newcomer.get_by_label("Password:", exact=True)
+    # The password rules are the field's description, so a screen reader announces them.
+    expect(password).to_have_accessible_description(re.compile("at least 8 characters"))
+    password.fill(NEWCOMER_PASSWORD)
+    newcomer.get_by_label("Password (again):", exact=True).fill(NEWCOMER_PASSWORD)
     newcomer.get_by_role("main").get_by_role("button", name="Sign Up").click()
     expect(newcomer.get_by_role("heading", level=1)).to_have_text(
         re.compile("Verify your email address", re.IGNORECASE)
@@ -69,9 +74,7 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     newcomer.get_by_role("link", name=library_name, exact=True).click()
     expect(newcomer.get_by_role("heading", level=1)).to_have_text(library_name)
     newcomer.get_by_role("link", name="I work here: ask to contribute").click()
-    expect(newcomer.get_by_role("heading", level=1)).to_have_text(
-        f"Contribute for {library_name}"
-    )
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text(f"Contribute for {library_name}")
     newcomer.get_by_label("Your role at the library").fill(
         "I am a cataloguer in the legal deposit department; see the staff directory."
     )
@@ -79,12 +82,14 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     expect(newcomer.get_by_role("status")).to_contain_text("Your request was sent")
     expect(newcomer.get_by_role("heading", level=1)).to_have_text(library_name)
     expect(newcomer.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
+    [alert] = smtp_server.to(personas["moderator"].email)
+    assert "asks to contribute for" in smtp_server.body(alert)
 
     # --- A moderator signs in through the real form, in a second browser, and approves. ---
     moderator = new_context().new_page()
     moderator.goto(f"{base}/en/accounts/login/")
-    moderator.get_by_label("Email").fill(personas["moderator"].email)
-    moderator.get_by_label("Password").fill(PASSWORD)
+    moderator.get_by_label("Email:", exact=True).fill(personas["moderator"].email)
+    moderator.get_by_label("Password:", exact=True).fill(PASSWORD)
     moderator.get_by_role("main").get_by_role("button", name="Sign In").click()
     expect(moderator.get_by_role("heading", level=1)).to_have_text("Your profile")
     moderator.get_by_role("link", name="Moderation").click()
@@ -110,9 +115,10 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     expect(notification).to_contain_text("New:")
     expect(notification).to_contain_text("Welcome aboard.")
     libraries = newcomer.get_by_role("region", name="Your libraries")
-    expect(libraries.get_by_role("listitem").filter(has_text=library_name)).to_contain_text(
-        "approved"
+    mine = libraries.get_by_role("listitem").filter(
+        has=newcomer.get_by_role("link", name=library_name, exact=True)
     )
+    expect(mine).to_contain_text("approved")
 
     # --- Now a contributor, the newcomer edits library A's city, with a reason. ---
     reason = "The reading rooms moved to the François-Mitterrand site"
@@ -133,8 +139,13 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     edit = newcomer.get_by_role("article").filter(has_text=reason)
     expect(edit).to_have_count(1)
     expect(edit).to_contain_text("updated")
-    diff = edit.get_by_role("table", name="What changed")
-    expect(diff.get_by_role("row").filter(has_text="Paris 13e")).to_contain_text("Paris")
+    city = (
+        edit.get_by_role("table", name="What changed")
+        .get_by_role("row")
+        .filter(has=newcomer.get_by_role("rowheader", name=re.compile("^city$", re.IGNORECASE)))
+    )
+    expect(city.get_by_role("cell")).to_have_text(["Paris", "Paris 13e"])
+    edit_number = edit.get_by_role("heading").get_by_role("link").inner_text()  # "#123"
     # A contributor sees no revert button: only moderators revert.
     expect(edit.get_by_role("button", name="Revert this change")).to_have_count(0)
 
@@ -155,7 +166,7 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     revert = moderator.get_by_role("article").filter(has_text="Only the reading rooms moved")
     expect(revert).to_have_count(1)
     expect(revert).to_contain_text("reverted")
-    expect(revert).to_contain_text("reverts change #")
+    expect(revert).to_contain_text(f"reverts change {edit_number}")
     expect(revert).to_contain_text("Moe Moderator")
 
     # --- The library shows the old value again, for everyone. ---

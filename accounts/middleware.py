@@ -3,6 +3,16 @@
 from django.conf import settings
 
 
+def set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+    )
+
+
 class PreferredLanguageMiddleware:
     """LocaleMiddleware reads the cookie, so addresses without a prefix open in that language."""
 
@@ -13,13 +23,6 @@ class PreferredLanguageMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         preferred = getattr(user, "preferred_language", "") if user else ""
-        cookie = settings.LANGUAGE_COOKIE_NAME
-        if preferred and request.COOKIES.get(cookie) != preferred:
-            response.set_cookie(
-                cookie,
-                preferred,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
+        if preferred and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != preferred:
+            set_language_cookie(response, preferred)
         return response

@@ -107,6 +107,8 @@ def reject_affiliation(affiliation: Affiliation, *, by: User, comment: str) -> A
 
 
 def revoke_affiliation(affiliation: Affiliation, *, by: User, comment: str) -> Affiliation:
+    if not permissions.can_decide_affiliation(by, affiliation):
+        raise PermissionDenied(_("Only moderators can decide on affiliations."))
     if affiliation.status != AffiliationStatus.APPROVED:
         raise ValidationError(_("Only an approved affiliation can be revoked."))
     return _decide(affiliation, AffiliationStatus.REVOKED, by=by, comment=comment, final=False)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import translate_url
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from libraries.models import Library
 from . import permissions, services
 from .choices import AffiliationStatus
 from .forms import AffiliationRequestForm, DecisionForm, ProfileForm
+from .middleware import set_language_cookie
 from .models import Affiliation
 
 
@@ -33,7 +35,7 @@ def profile(request):
             target = request.path if not language else translate_url(request.path, language)
             response = redirect(target)
             if language:
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+                set_language_cookie(response, language)
             else:
                 # "Browser's choice": forget the earlier preference, or it would still apply.
                 response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
@@ -123,7 +125,7 @@ def affiliation_decide(request, pk: int, decision: str):
         "revoke": services.revoke_affiliation,
     }
     if decision not in actions:
-        raise PermissionDenied
+        raise Http404
     try:
         actions[decision](affiliation, by=request.user, comment=comment)
     except ValidationError as exc:

@@ -19,12 +19,6 @@ MODERATION = "/en/accounts/moderation/"
 MESSAGE = "I am the head of digital collections; see the staff page on bnf.fr."
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """PBKDF2 costs ~0.5 s a password here; the flows under test do not depend on the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def contribute_url(library) -> str:
     return f"/en/accounts/contribute/{library.slug}/"
 

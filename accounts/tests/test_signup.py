@@ -23,12 +23,6 @@ PROFILE = "/en/accounts/profile/"
 NEW_PASSWORD = "another long passphrase 1789"
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """PBKDF2 costs ~0.5 s a password here; the flows under test do not depend on the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def link_in(body: str, fragment: str) -> str:
     """The path of the first link in an e-mail body that contains `fragment`."""
     urls = [u for u in re.findall(r"https?://\S+", body) if fragment in u]

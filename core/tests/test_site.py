@@ -21,12 +21,6 @@ from core.models import Change
 BASE_DIR = Path(settings.BASE_DIR)
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """PBKDF2 costs ~0.5 s a password here; the flows under test do not depend on the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_python(args: list[str], tmp_path, **env_overrides) -> subprocess.CompletedProcess:
     """Run Python in the project with a clean environment plus `env_overrides`."""
     env = {

@@ -29,12 +29,6 @@ PERSONAS = ("admin", "moderator", "alice", "bob", "member", "anonymous")
 NEW_LIBRARY = "Bibliothèque nationale de Testland"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Five personas per test: the default PBKDF2 hasher alone would take seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class World:
     """The registry and personas, plus one change a moderator could revert."""

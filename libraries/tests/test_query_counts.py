@@ -124,7 +124,7 @@ ANONYMOUS = {
     "list page 2": 9,
     "csv export": 3,  # libraries, memberships, the organisation named by the filter
     "detail": 3,  # library with its country and regions, memberships, recent changes
-    "history": 4,  # library, memberships, count, page
+    "history": 5,  # library, memberships, count, page, which of them were reverted
     "map by region": 3,  # libraries, regions, organisations of the menu
     "map by organisation": 4,  # + the organisation's memberships
     "home": 7,  # 4 key numbers, recent changes, map libraries, regions

@@ -36,12 +36,6 @@ INVALID_IDS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Five personas per test: the default PBKDF2 hasher alone would take seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def database_state() -> dict:
     return {
         "libraries": list(Library.objects.order_by("pk").values()),

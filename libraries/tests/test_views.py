@@ -45,6 +45,7 @@ EXPORT_COLUMNS = [
     "longitude",
     "memberships",
     "unverified_facts",
+    "synthetic",
     "url",
 ]
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -575,7 +576,8 @@ def test_a_moderator_giving_a_library_another_library_s_wikidata_qid_is_told_so(
         post_form(form, wikidata_qid="Q1515153", reason="merge"),
     )
     assert response.status_code == 200
-    assert "Another library already has this Wikidata QID." in main_text(response)
+    errors = re.search(r'id="id_wikidata_qid-errors">(.*?)</ul>', response.content.decode(), re.S)
+    assert errors and "Another library already has this Wikidata QID." in errors.group(1)
     assert Library.objects.get(slug=A_SLUG).wikidata_qid == "Q193563"
 
 

@@ -26,16 +26,6 @@ TIMEOUT_MS = 10_000
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """A cheap hasher, as Django advises for tests: each real sign-in costs a second otherwise.
-
-    Autouse, so it applies before the personas' passwords are hashed; the live server thread
-    reads the same settings.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="package")
 def browser():
     """One headless Chromium for all the browser tests.

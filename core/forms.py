@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,3 +28,10 @@ class EditMetaForm(forms.Form):
 
 class RevertForm(forms.Form):
     reason = forms.CharField(label=_("Reason for reverting"), max_length=2000, required=False)
+
+
+def https_urls(db_field, **kwargs):
+    """Form fields for model fields, with "example.org" read as https://example.org."""
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import EditMetaForm
+from core.forms import EditMetaForm, https_urls
 
 from .choices import MembershipRole, MembershipStatus
 from .models import Library, Membership, Organisation, fact_label
@@ -13,6 +13,7 @@ from .permissions import MODERATOR_FIELDS
 class LibraryForm(EditMetaForm, forms.ModelForm):
     class Meta:
         model = Library
+        formfield_callback = https_urls
         fields = MODERATOR_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -73,6 +74,7 @@ class VerifyFactsForm(EditMetaForm):
 class OrganisationForm(EditMetaForm, forms.ModelForm):
     class Meta:
         model = Organisation
+        formfield_callback = https_urls
         fields = [
             "code",
             "name",

@@ -24,12 +24,6 @@ C_SLUG = "bibliotheque-nationale-du-senegal"
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The personas' passwords need not be expensive to hash in tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def anon(client_for, registry):
     return client_for(None)

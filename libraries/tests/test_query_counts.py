@@ -17,11 +17,6 @@ from libraries.models import Library, Membership, Organisation, normalise
 A_SLUG = "bibliotheque-nationale-de-france"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def grow(registry, total: int) -> None:
     """Bring the registry to `total` synthetic libraries, each in CENL (confirmed or inferred),
     with one organisation per ten libraries, all of which library A joins, and a change logged

@@ -195,12 +195,6 @@ def atom_entries(response) -> list[dict]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The personas' passwords need not be expensive to hash in tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def anon(client_for, registry):
     return client_for(None)

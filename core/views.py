@@ -4,6 +4,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -21,6 +22,7 @@ from libraries import maps
 from libraries.models import Country, Library, Organisation
 
 from . import services
+from .cache import data_version
 from .filters import ChangeFilterSet
 from .models import Change
 
@@ -28,15 +30,21 @@ CHANGES_PER_PAGE = 50
 
 
 def home(request):
-    numbers = {
+    recent = Change.objects.select_related("content_type")[:5]
+    return render(request, "core/home.html", {
+        "numbers": cache.get_or_set(f"home-numbers:{data_version(request)}", key_numbers, 3600),
+        "recent": recent,
+        "map_html": maps.libraries_map_html(request, colour="region"),
+    })
+
+
+def key_numbers() -> dict[str, int]:
+    return {
         "libraries": Library.objects.count(),
         "countries": Country.objects.filter(libraries__isnull=False).distinct().count(),
         "organisations": Organisation.objects.count(),
         "changes": Change.objects.count(),
     }
-    recent = Change.objects.select_related("content_type")[:5]
-    world = maps.libraries_map(request, colour="region")
-    return render(request, "core/home.html", {"numbers": numbers, "recent": recent, **world})
 
 
 def healthz(request):

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from core.cache import cached_fragment
 
 from .choices import MembershipStatus, RegionLevel
 from .models import Library, Membership, Organisation, Region
@@ -83,6 +86,18 @@ def libraries_map(
         "map_rows": rows,  # noqa: S308
         "map_title": title,
     }
+
+
+def libraries_map_html(request, colour: str = "region",
+                       organisation: Organisation | None = None) -> str:
+    """The map with its legend and table as HTML, cached until the data changes."""
+    slug = organisation.slug if organisation else ""
+
+    def build() -> str:
+        context = libraries_map(request, colour=colour, organisation=organisation)
+        return render_to_string("core/_map.html", context)
+
+    return mark_safe(cached_fragment(request, "libraries-map", (colour, slug), build))  # noqa: S308
 
 
 def library_map(library: Library) -> str:

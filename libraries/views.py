@@ -121,12 +121,11 @@ def library_map(request):
         if organisation is None:
             messages.error(request, _("Choose an organisation to colour the map by."))
             colour = "region"
-    context = maps.libraries_map(request, colour=colour, organisation=organisation)
     return render(
         request,
         "libraries/library_map.html",
         {
-            **context,
+            "map_html": maps.libraries_map_html(request, colour, organisation),
             "colour": colour,
             "organisation": organisation,
             "organisations": Organisation.objects.all(),

@@ -83,13 +83,13 @@ class Command(BaseCommand):
     # Setup ---------------------------------------------------------------------------------
 
     def check_tools(self, port: int) -> None:
-        if shutil.which("wrk") is None:
-            raise CommandError("wrk is not installed: apt-get install wrk")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 raise CommandError(f"Port {port} is already in use; choose another with --port.")
         if settings.DEBUG:
             raise CommandError("Run the benchmark with production settings (DEBUG=0): make bench")
+        if shutil.which("wrk") is None:
+            raise CommandError("wrk is not installed: apt-get install wrk")
 
     def prepare(self, size: str) -> None:
         self.say(f"Preparing the {connection.vendor} database at size {size!r}")

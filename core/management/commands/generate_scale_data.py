@@ -41,6 +41,12 @@ class Command(BaseCommand):
             help="add synthetic data even though people have contributed real changes",
         )
         parser.add_argument("--remove", action="store_true", help="remove all synthetic data")
+        parser.add_argument(
+            "--libraries", type=int, help="number of synthetic libraries (overrides the size)"
+        )
+        parser.add_argument(
+            "--skip-seed", action="store_true", help="do not load the real seed data first"
+        )
 
     def handle(self, *args, **options):
         if options["remove"]:
@@ -51,9 +57,12 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown size {size!r}: choose one of {', '.join(SIZES)}.")
         self.refuse_mixing(options["force"])
         started = time.monotonic()
-        self.step("Loading the real seed data")
-        call_command("load_seed", stdout=self.stdout)
-        wanted = SIZES[size]
+        if not options["skip_seed"]:
+            self.step("Loading the real seed data")
+            call_command("load_seed", stdout=self.stdout)
+        wanted = SIZES[size] if options["libraries"] is None else options["libraries"]
+        if wanted < 0:
+            raise CommandError("--libraries must be zero or more.")
         have = Library.objects.filter(is_synthetic=True).count()
         if have >= wanted:
             self.step(f"{have} synthetic libraries already present; nothing to add")

@@ -133,15 +133,12 @@ def affiliation_decide(request, pk: int, decision: str):
     else:
         messages.success(
             request,
-            _("%(user)s: %(decision)s.")
-            % {
-                "user": affiliation.user,
-                "decision": {
-                    "approve": _("approved"),
-                    "reject": _("rejected"),
-                    "revoke": _("revoked"),
-                }[decision],
-            },
+            {
+                "approve": _("%(user)s can now contribute for %(library)s."),
+                "reject": _("The request of %(user)s was rejected."),
+                "revoke": _("%(user)s can no longer contribute for %(library)s."),
+            }[decision]
+            % {"user": affiliation.user, "library": affiliation.library},
         )
     return redirect("accounts:moderation")
 

@@ -29,6 +29,7 @@ def data_version(request=None) -> int:
 
 def cached_fragment(request, name: str, parts: tuple, build: Callable[[], str]) -> str:
     """The fragment from the cache for this data version and language, built when missing."""
-    key = ":".join(str(p) for p in ("fragment", name, data_version(request), get_language(),
-                                    *parts))
+    key = ":".join(
+        str(p) for p in ("fragment", name, data_version(request), get_language(), *parts)
+    )
     return cache.get_or_set(key, build, FRAGMENT_TIMEOUT)

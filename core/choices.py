@@ -1,13 +1,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeAction(models.TextChoices):
-    CREATE = "create", _("created")
-    UPDATE = "update", _("updated")
-    DELETE = "delete", _("deleted")
-    VERIFY = "verify", _("verified facts")
-    REVERT = "revert", _("reverted")
+    CREATE = "create", pgettext_lazy("change action", "created")
+    UPDATE = "update", pgettext_lazy("change action", "updated")
+    DELETE = "delete", pgettext_lazy("change action", "deleted")
+    VERIFY = "verify", pgettext_lazy("change action", "verified facts")
+    REVERT = "revert", pgettext_lazy("change action", "reverted")
 
 
 class FactStatus(models.TextChoices):

@@ -112,7 +112,10 @@ class Change(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.object_repr}"
+        return _("%(object)s: %(action)s") % {
+            "object": self.object_repr,
+            "action": self.get_action_display(),
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("core:change", args=[self.pk])

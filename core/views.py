@@ -31,11 +31,15 @@ CHANGES_PER_PAGE = 50
 
 def home(request):
     recent = Change.objects.select_related("content_type")[:5]
-    return render(request, "core/home.html", {
-        "numbers": cache.get_or_set(f"home-numbers:{data_version(request)}", key_numbers, 3600),
-        "recent": recent,
-        "map_html": maps.libraries_map_html(request, colour="region"),
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "numbers": cache.get_or_set(f"home-numbers:{data_version(request)}", key_numbers, 3600),
+            "recent": recent,
+            "map_html": maps.libraries_map_html(request, colour="region"),
+        },
+    )
 
 
 def key_numbers() -> dict[str, int]:
@@ -90,8 +94,7 @@ def change_detail(request, pk: int):
         "core/change_detail.html",
         {
             "change": change,
-            "revertible": services.is_revertible(change)
-            and not services.reverted_ids([change]),
+            "revertible": services.is_revertible(change) and not services.reverted_ids([change]),
         },
     )
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -9,8 +10,8 @@ class RegionLevel(models.TextChoices):
 
 
 class MembershipStatus(models.TextChoices):
-    CONFIRMED = "confirmed", _("confirmed")
-    INFERRED = "inferred", _("inferred")
+    CONFIRMED = "confirmed", pgettext_lazy("membership", "confirmed")
+    INFERRED = "inferred", pgettext_lazy("membership", "inferred")
 
 
 class MembershipRole(models.TextChoices):

@@ -88,8 +88,9 @@ def libraries_map(
     }
 
 
-def libraries_map_html(request, colour: str = "region",
-                       organisation: Organisation | None = None) -> str:
+def libraries_map_html(
+    request, colour: str = "region", organisation: Organisation | None = None
+) -> str:
     """The map with its legend and table as HTML, cached until the data changes."""
     slug = organisation.slug if organisation else ""
 

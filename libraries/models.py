@@ -220,7 +220,9 @@ class Library(Versioned):
     facts = models.JSONField(_("provenance of facts"), default=dict, blank=True)
     search_text = models.TextField(editable=False, blank=True)
     is_synthetic = models.BooleanField(
-        _("synthetic"), default=False, editable=False,
+        _("synthetic"),
+        default=False,
+        editable=False,
         help_text=_("Generated for load tests and demonstrations; not a real library."),
     )
     source_note = models.TextField(_("sources"), blank=True)

@@ -738,8 +738,8 @@ def test_the_atom_feed_lists_the_latest_changes_with_reason_and_author(anon, edi
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     entries = atom_entries(response)
-    assert entries[0]["title"] == f"updated {B_NAME}" and entries[0]["author"] == "Bob"
-    assert entries[1]["title"] == f"updated {A_NAME}" and entries[1]["author"] == "Alice"
+    assert entries[0]["title"] == f"{B_NAME}: updated" and entries[0]["author"] == "Bob"
+    assert entries[1]["title"] == f"{A_NAME}: updated" and entries[1]["author"] == "Alice"
     assert "Reason: a" in entries[1]["summary"] and "'Paris 13e'" in entries[1]["summary"]
 
 
@@ -748,12 +748,12 @@ def test_the_atom_feed_lists_the_latest_changes_with_reason_and_author(anon, edi
     [
         (
             {"library": A_SLUG, "kind": "libraries.library"},
-            [f"updated {A_NAME}", f"created {A_NAME}"],
+            [f"{A_NAME}: updated", f"{A_NAME}: created"],
         ),
-        ({"user": "alice"}, [f"updated {A_NAME}"]),
-        ({"user": "Bob", "kind": "libraries.library"}, [f"updated {B_NAME}"]),
-        ({"kind": "libraries.membership", "library": B_SLUG}, [f"created {B_NAME} — CENL"]),
-        ({"kind": "libraries.organisation"}, ["created CDNL", "created CENL"]),
+        ({"user": "alice"}, [f"{A_NAME}: updated"]),
+        ({"user": "Bob", "kind": "libraries.library"}, [f"{B_NAME}: updated"]),
+        ({"kind": "libraries.membership", "library": B_SLUG}, [f"{B_NAME} — CENL: created"]),
+        ({"kind": "libraries.organisation"}, ["CDNL: created", "CENL: created"]),
     ],
 )
 def test_the_feed_follows_the_same_filters_as_the_change_list(anon, edits, params, titles):

@@ -100,6 +100,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "request_id",
             "url",
         ]
+        read_only_fields = fields
 
     def get_kind(self, obj) -> str:
         return f"{obj.content_type.app_label}.{obj.content_type.model}"

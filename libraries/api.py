@@ -54,6 +54,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["slug", "version"]
+        # Explicit limits, so the schema is the same whatever the database's integer sizes.
+        extra_kwargs = {"founded": {"min_value": 1800, "max_value": 9999}}
         validators = []  # uniqueness is checked by the service, with the field named
 
 
@@ -103,6 +105,7 @@ class LibrarySerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = ["slug", "version", "updated_at"]
+        extra_kwargs = {"founded": {"min_value": 1000, "max_value": 9999}}
         validators = []
 
     def get_memberships(self, obj) -> list[dict]:

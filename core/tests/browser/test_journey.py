@@ -99,7 +99,7 @@ def test_newcomer_becomes_contributor_edits_and_moderator_reverts(
     expect(request).to_contain_text("cataloguer in the legal deposit department")
     request.get_by_label("Comment to the member").fill("Welcome aboard.")
     request.get_by_role("button", name="Approve").click()
-    expect(moderator.get_by_role("status")).to_contain_text("approved")
+    expect(moderator.get_by_role("status")).to_contain_text("can now contribute for")
     expect(moderator.get_by_role("article").filter(has_text=NEWCOMER)).to_have_count(0)
 
     # --- The newcomer is told by e-mail and on the profile page. ---

@@ -1,6 +1,9 @@
-"""Request id for the change log, and the Content-Security-Policy header."""
+"""Request id for the change log, the Content-Security-Policy header, the public page cache."""
 
+import hashlib
 import re
+
+from django.conf import settings
 
 from .requestid import current_request_id, end_request, start_request
 
@@ -50,3 +53,66 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
         return response
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous GET requests for public pages from the cache, until the data changes.
+
+    The key holds the data version (the newest change-log id, one indexed query), so a published
+    change is visible at once on every process. Only responses that are the same for every
+    visitor are kept: 200s without cookies, for visitors without a session or pending messages.
+    """
+
+    SKIP_PREFIXES = ("/admin/", "/static/", "/healthz", "/__hello__")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.cacheable_request(request):
+            return self.get_response(request)
+        from django.core.cache import cache
+
+        from .cache import data_version
+
+        key = self.key(request, data_version(request))
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if self.cacheable_response(request, response):
+            if getattr(response, "is_rendered", True):
+                cache.set(key, response, self.timeout())
+            else:
+                response.add_post_render_callback(lambda r: cache.set(key, r, self.timeout()))
+        return response
+
+    @staticmethod
+    def timeout() -> int:
+        return settings.PUBLIC_PAGE_CACHE_SECONDS
+
+    def cacheable_request(self, request) -> bool:
+        if not settings.PUBLIC_PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
+            return False
+        if request.path.startswith(self.SKIP_PREFIXES) or "/accounts/" in request.path:
+            return False
+        cookies = request.COOKIES
+        return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+    @staticmethod
+    def cacheable_response(request, response) -> bool:
+        # A page that embeds a CSRF token belongs to one visitor; never share it.
+        return (
+            response.status_code == 200
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not getattr(response, "streaming", False)
+        )
+
+    @staticmethod
+    def key(request, version: int) -> str:
+        accept = request.headers.get("Accept", "")[:100] if "/api/" in request.path else ""
+        digest = hashlib.sha256(
+            f"{request.method}|{request.get_full_path()}|{accept}".encode()
+        ).hexdigest()
+        return f"page:{version}:{digest}"

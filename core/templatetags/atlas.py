@@ -1,6 +1,7 @@
 """Template helpers used across the site."""
 
 from django import template
+from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -44,3 +45,10 @@ def display_value(value) -> str:
     if value is None or value == "":
         return "—"
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, language: str) -> str:
+    """This page's address in another interface language (same query string)."""
+    request = context["request"]
+    return translate_url(request.get_full_path(), language)

@@ -112,7 +112,8 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def key(request, version: int) -> str:
         accept = request.headers.get("Accept", "")[:100] if "/api/" in request.path else ""
+        gzip = "gzip" in request.headers.get("Accept-Encoding", "")
         digest = hashlib.sha256(
-            f"{request.method}|{request.get_full_path()}|{accept}".encode()
+            f"{request.method}|{request.get_full_path()}|{accept}|{gzip}".encode()
         ).hexdigest()
         return f"page:{version}:{digest}"

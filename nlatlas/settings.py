@@ -70,17 +70,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # ETag/Last-Modified and 304 answers for pages, feeds and exports, cached or not.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Visitors' pages, stored compressed: a hit skips everything below.
+    "core.middleware.PublicPageCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
-    # ETag/Last-Modified and 304 answers for pages, feeds and exports.
-    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "core.middleware.PublicPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

@@ -332,13 +332,17 @@ def organisation_list(request):
 
 def organisation_detail(request, slug: str):
     organisation = get_object_or_404(Organisation, slug=slug)
-    memberships = organisation.memberships.select_related("library__country")
+    memberships = organisation.memberships.select_related("library__country").order_by(
+        "library__name"
+    )
+    page = Paginator(memberships, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "libraries/organisation_detail.html",
         {
             "organisation": organisation,
-            "memberships": memberships,
+            "memberships": page,
+            "page": page,
             "can_edit": permissions.can_edit_organisation(request.user, organisation),
         },
     )

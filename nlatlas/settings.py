@@ -124,6 +124,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("NLATLAS_TEST_SQLITE", "")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("NLATLAS_TEST_DB", "test_nlatlas")}
+    # Choice lists iterate querysets; server-side cursors would cost three round trips each.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Anonymous visitors' pages are cached until the data changes; off in tests, which measure the

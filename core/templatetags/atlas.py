@@ -2,7 +2,7 @@
 
 from django import template
 from django.urls import translate_url
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -52,3 +52,32 @@ def language_url(context, language: str) -> str:
     """This page's address in another interface language (same query string)."""
     request = context["request"]
     return translate_url(request.get_full_path(), language)
+
+
+@register.simple_tag
+def filter_field(bound_field) -> str:
+    """A filter field as label and control. Selects are written here rather than through the
+    widget templates, which render each option separately and cost tens of milliseconds for a
+    list of countries."""
+    widget = bound_field.field.widget
+    if getattr(widget, "input_type", "") != "select" or getattr(
+        widget, "allow_multiple_selected", False
+    ):
+        return format_html("<p>{}{}</p>", bound_field.label_tag(), bound_field)
+    current = bound_field.value()
+    current = "" if current is None else str(current)
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (str(v), " selected" if str(v) == current else "", label)
+            for v, label in bound_field.field.choices
+        ),
+    )
+    return format_html(
+        '<p>{}<select name="{}" id="{}">{}</select></p>',
+        bound_field.label_tag(),
+        bound_field.html_name,
+        bound_field.id_for_label,
+        options,
+    )

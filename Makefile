@@ -79,19 +79,23 @@ clean: ## remove the virtual environment and the local database
 	rm -rf $(VENV) var
 
 BENCH_DB ?= nlatlas_bench
+# The load generator comes from Debian; installed on first use where we may (root), else say how.
+INSTALL_WRK = (test "$$(id -u)" = 0 && (apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	(apt-get update -qq && apt-get install -y -qq wrk >/dev/null))) || \
+	(echo "wrk is missing: sudo apt-get install wrk"; exit 1)
 BENCH_ENV = DEBUG=0 SECRET_KEY=bench-only-$$(hostname)-not-a-production-secret-0123456789 \
 	ALLOWED_HOSTS=127.0.0.1,localhost,testserver SECURE_SSL_REDIRECT=0 NLATLAS_BENCH_HELLO=1 \
 	LOG_LEVEL=WARNING
 
 bench: $(STAMP) ## benchmark gunicorn + PostgreSQL at size large with wrk (docs/performance.md)
-	@command -v wrk >/dev/null || (echo "wrk is missing: apt-get install wrk"; exit 1)
+	@command -v wrk >/dev/null || $(INSTALL_WRK)
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_DB)"
 	$(BENCH_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
 	  $(PY) manage.py bench --size large $(BENCH_ARGS)
 
 bench-sqlite: $(STAMP) ## the same benchmark on the embedded SQLite default at size small
-	@command -v wrk >/dev/null || (echo "wrk is missing: apt-get install wrk"; exit 1)
+	@command -v wrk >/dev/null || $(INSTALL_WRK)
 	@mkdir -p var
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 \
 	  $(PY) manage.py bench --size small $(BENCH_ARGS)

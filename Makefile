@@ -35,10 +35,10 @@ run: seed ## install, migrate, load seed data and serve on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) lint ## everything CI runs: lint, migrations, schema, tests on SQLite and PostgreSQL
+	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(PY) scripts/check_translations.py
-	@mkdir -p var
 	$(PY) manage.py spectacular --file var/openapi.yaml --validate --fail-on-warn
 	diff -u docs/openapi.yaml var/openapi.yaml || (echo "docs/openapi.yaml is out of date: run 'make schema'"; exit 1)
 	$(MAKE) --no-print-directory test-sqlite

@@ -133,5 +133,14 @@ class Change(models.Model):
             old, new = before.get(key), after.get(key)
             if old != new:
                 label = model.history_label(key) if hasattr(model, "history_label") else key
-                rows.append((label, old, new))
+                rows.append((label, _choice_label(model, key, old), _choice_label(model, key, new)))
         return rows
+
+
+def _choice_label(model, key: str, value):
+    """The readable (translated) label of a stored choice, e.g. "confirmed" → "confirmée"."""
+    try:
+        field = model._meta.get_field(key)
+    except Exception:  # noqa: BLE001 - snapshot keys that are not fields keep their value
+        return value
+    return dict(field.flatchoices).get(value, value) if field.choices else value

@@ -145,7 +145,7 @@ class ChangeFeed(Feed):
         return str(item)
 
     def item_description(self, item):
-        lines = [f"{label}: {old!r} → {new!r}" for label, old, new in item.diff()]
+        lines = [f"{label}: {_shown(old)} → {_shown(new)}" for label, old, new in item.diff()]
         reason = _("Reason: %(reason)s") % {"reason": item.reason} if item.reason else ""
         return "\n".join(filter(None, [reason, *lines]))
 
@@ -157,6 +157,10 @@ class ChangeFeed(Feed):
 
     def item_author_name(self, item):
         return item.user_name
+
+
+def _shown(value) -> str:
+    return "—" if value is None or value == "" else str(value)
 
 
 def render_conflict(request, conflict: services.ConflictError, form, rebuild):

@@ -740,7 +740,9 @@ def test_the_atom_feed_lists_the_latest_changes_with_reason_and_author(anon, edi
     entries = atom_entries(response)
     assert entries[0]["title"] == f"{B_NAME}: updated" and entries[0]["author"] == "Bob"
     assert entries[1]["title"] == f"{A_NAME}: updated" and entries[1]["author"] == "Alice"
-    assert "Reason: a" in entries[1]["summary"] and "'Paris 13e'" in entries[1]["summary"]
+    assert (
+        "Reason: a" in entries[1]["summary"] and "city: Paris → Paris 13e" in entries[1]["summary"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import permissions
 from .actors import Actor
+from .cache import forget_data_version
 from .choices import ChangeAction
 from .models import Change, Versioned
 from .requestid import current_request_id
@@ -52,6 +53,7 @@ def record_change(
 ) -> Change:
     """Write one entry of the change log; call inside the service's transaction."""
     related = obj.related_for_history() if hasattr(obj, "related_for_history") else obj
+    transaction.on_commit(forget_data_version)
     return Change.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         user_name=actor_name(user),

@@ -134,6 +134,9 @@ PUBLIC_PAGE_CACHE_SECONDS = int(
     os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0" if TESTING else "600")
 )
 
+# How long a process trusts the data version it read (see core/cache.py); 0 in tests.
+DATA_VERSION_SECONDS = float(os.environ.get("DATA_VERSION_SECONDS", "0" if TESTING else "1"))
+
 # Cache: local memory by default, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

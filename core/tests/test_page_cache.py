@@ -72,3 +72,26 @@ def test_api_answers_are_cached_separately_for_json_and_html(page_cache, registr
     as_html = client.get("/api/v1/libraries/", HTTP_ACCEPT="text/html")
     assert as_json["Content-Type"].startswith("application/json")
     assert as_html["Content-Type"].startswith("text/html")
+
+
+def test_a_trusted_data_version_makes_a_cached_page_cost_no_query_until_a_change_commits(
+    page_cache, settings, personas, registry, django_capture_on_commit_callbacks
+):
+    from core.cache import forget_data_version
+
+    settings.DATA_VERSION_SECONDS = 60
+    forget_data_version()
+    visitor = Client()
+    visitor.get("/en/libraries/")
+    assert queries_for(visitor, "/en/libraries/") == 0
+    library = registry["A"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_library(
+            library,
+            {"city": "Paris 13e"},
+            user=personas["alice"],
+            reason="moved",
+            expected_version=library.version,
+        )
+    assert "Paris 13e" in visitor.get("/en/libraries/").content.decode()
+    forget_data_version()

@@ -71,6 +71,31 @@ class ServiceWriteMixin:
         except ConflictError as exc:
             raise PreconditionFailed() from exc
 
+    def update_through(
+        self, request, obj, service, *, allowed: bool, denied: str, partial: bool, fields=None
+    ):
+        """The shared PUT/PATCH: permission, If-Match, validation, then only the fields that
+        really change go to the service (which checks the version again inside its lock)."""
+        if not allowed:
+            self.permission_denied(request, denied)
+        version = expected_version(request, obj)
+        serializer = self.get_serializer(obj, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", None) or request.data.get("reason", "")
+        changed = {
+            k: v
+            for k, v in data.items()
+            if (fields is None or k in fields) and getattr(obj, k) != v
+        }
+        return self.call_service(
+            service, obj, changed, user=request.user, reason=reason, expected_version=version
+        )
+
+    @extend_schema(parameters=[IF_MATCH])
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
     def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
         response = Response(self.get_serializer(obj).data, status=status_code)
         response["ETag"] = etag_for(obj)

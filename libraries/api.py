@@ -174,28 +174,15 @@ class LibraryViewSet(
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         library = self.get_object()
-        if not permissions.can_edit_library(request.user, library):
-            self.permission_denied(request, "You may not edit this library.")
-        version = expected_version(request, library)
-        partial = kwargs.pop("partial", False)
-        serializer = self.get_serializer(library, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        reason = data.pop("reason", "")
-        changed = {k: v for k, v in data.items() if getattr(library, k) != v}
-        updated = self.call_service(
-            services.update_library,
+        updated = self.update_through(
+            request,
             library,
-            changed,
-            user=request.user,
-            reason=reason,
-            expected_version=version,
+            services.update_library,
+            allowed=permissions.can_edit_library(request.user, library),
+            denied="You may not edit this library.",
+            partial=kwargs.get("partial", False),
         )
         return self.respond(library_queryset().get(pk=updated.pk))
-
-    @extend_schema(parameters=[IF_MATCH])
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
 
 @extend_schema(tags=["libraries"])
@@ -225,29 +212,15 @@ class OrganisationViewSet(
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         organisation = self.get_object()
-        if not permissions.can_edit_organisation(request.user, organisation):
-            self.permission_denied(request, "Only moderators can edit organisations.")
-        version = expected_version(request, organisation)
-        serializer = self.get_serializer(
-            organisation, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        changed = {
-            k: v for k, v in serializer.validated_data.items() if getattr(organisation, k) != v
-        }
-        updated = self.call_service(
-            services.update_organisation,
+        updated = self.update_through(
+            request,
             organisation,
-            changed,
-            user=request.user,
-            reason=request.data.get("reason", ""),
-            expected_version=version,
+            services.update_organisation,
+            allowed=permissions.can_edit_organisation(request.user, organisation),
+            denied="Only moderators can edit organisations.",
+            partial=kwargs.get("partial", False),
         )
         return self.respond(updated)
-
-    @extend_schema(parameters=[IF_MATCH])
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
 
 @extend_schema(tags=["libraries"])
@@ -281,31 +254,16 @@ class MembershipViewSet(
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         membership = self.get_object()
-        if not permissions.can_manage_memberships(request.user, membership.library):
-            self.permission_denied(request, "Only moderators can change memberships.")
-        version = expected_version(request, membership)
-        serializer = self.get_serializer(
-            membership, data=request.data, partial=kwargs.pop("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        changed = {
-            k: v
-            for k, v in serializer.validated_data.items()
-            if k in Membership.history_fields and getattr(membership, k) != v
-        }
-        updated = self.call_service(
-            services.update_membership,
+        updated = self.update_through(
+            request,
             membership,
-            changed,
-            user=request.user,
-            reason=request.data.get("reason", ""),
-            expected_version=version,
+            services.update_membership,
+            allowed=permissions.can_manage_memberships(request.user, membership.library),
+            denied="Only moderators can change memberships.",
+            partial=kwargs.get("partial", False),
+            fields=Membership.history_fields,
         )
         return self.respond(updated)
-
-    @extend_schema(parameters=[IF_MATCH])
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request, *args, **kwargs):

@@ -28,6 +28,7 @@ migrate: $(STAMP) ## apply database migrations (SQLite under var/ unless DATABAS
 
 seed: migrate ## load the seed data (idempotent) and create the demo administrator once
 	$(PY) manage.py load_seed
+	$(PY) manage.py load_demo_profiles
 	$(PY) manage.py create_demo_admin
 
 run: seed ## install, migrate, load seed data and serve on http://127.0.0.1:8000

@@ -83,7 +83,7 @@ def request_affiliation(user: User, library, message: str) -> Affiliation:
         with transaction.atomic():
             affiliation = Affiliation.objects.create(user=user, library=library, message=message)
             _log(affiliation, user, None, AffiliationStatus.PENDING, message)
-            for moderator in _moderators():
+            for moderator in moderators():
                 with translation.override(moderator.preferred_language or settings.LANGUAGE_CODE):
                     notify(
                         moderator,
@@ -159,5 +159,5 @@ def _log(affiliation: Affiliation, user, before: str | None, after: str, reason:
     )
 
 
-def _moderators():
+def moderators():
     return User.objects.filter(is_active=True, role__in=[Role.MODERATOR, Role.ADMINISTRATOR])

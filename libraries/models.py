@@ -101,6 +101,9 @@ class Country(models.Model):
         on_delete=models.PROTECT,
         related_name="intermediate_countries",
     )
+    population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
+    population_source = models.CharField(_("population source"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("country")

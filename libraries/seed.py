@@ -1,4 +1,5 @@
-"""Load the registry's seed data: M49 regions, countries, organisations and national libraries.
+"""Load the registry's seed data: M49 regions, countries and their populations, organisations
+and national libraries.
 
 Every file is validated completely first; any bad row is reported with file, row and column and
 nothing is loaded. Loading is idempotent: records are keyed by M49 code, ISO code, organisation
@@ -83,11 +84,12 @@ class LoadReport:
 def load_all(seed_dir: Path = SEED_DIR, *, update: bool = False) -> dict[str, LoadReport]:
     """Load every seed file in one transaction: all or nothing."""
     with transaction.atomic():
-        return {
-            "regions and countries": load_countries(seed_dir / "m49.csv"),
-            "organisations": load_organisations(seed_dir / "organisations.yaml"),
-            "libraries": load_libraries(seed_dir / "national_libraries.csv", update=update),
-        }
+        reports = {"regions and countries": load_countries(seed_dir / "m49.csv")}
+        if (seed_dir / "population.csv").exists():
+            reports["population"] = load_population(seed_dir / "population.csv")
+        reports["organisations"] = load_organisations(seed_dir / "organisations.yaml")
+        reports["libraries"] = load_libraries(seed_dir / "national_libraries.csv", update=update)
+        return reports
 
 
 # Regions and countries ---------------------------------------------------------------------
@@ -168,6 +170,98 @@ def _country_names(row: dict) -> dict:
         "name": getattr(entry, "common_name", None) or entry.name,
         "official_name": getattr(entry, "official_name", ""),
     }
+
+
+# Population ------------------------------------------------------------------------------------
+
+POPULATION_COLUMNS = ("iso2", "year", "population", "source", "status")
+POPULATION_YEARS = (1950, 2030)
+
+
+def load_population(path: Path) -> LoadReport:
+    """Set the population, its year and its source of the countries named in `path`.
+
+    Unless a row's status is verified, the status is added to the stored source
+    ("... — unverified"), so a figure never looks more certain than it is. A row without a
+    population leaves its country as it is. Only countries whose values differ are saved.
+    """
+    rows, errors = _read_csv(path, POPULATION_COLUMNS)
+    countries = {country.iso2: country for country in Country.objects.all()}
+    parsed: list[tuple[str, dict | None]] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        iso2 = row["iso2"].strip()
+        if iso2 in seen:
+            errors.append(
+                SeedError(
+                    path.name, number, "iso2", f"duplicate country {iso2} (also row {seen[iso2]})"
+                )
+            )
+        seen.setdefault(iso2, number)
+        data, row_errors = _parse_population_row(path.name, number, row, countries)
+        errors += row_errors
+        parsed.append((iso2, data))
+    _raise_if(errors)
+    report = LoadReport()
+    without = 0
+    with transaction.atomic():
+        for iso2, data in parsed:
+            country = countries[iso2]
+            if data is None or all(getattr(country, f) == v for f, v in data.items()):
+                report.unchanged += 1
+                without += data is None
+                continue
+            for fieldname, value in data.items():
+                setattr(country, fieldname, value)
+            country.save(update_fields=list(data))
+            report.updated += 1
+    if without:
+        report.notes.append(
+            f"{without} countries have no population figure and were left as they were"
+        )
+    return report
+
+
+def _parse_population_row(filename: str, number: int, row: dict, countries: dict):
+    """Return the country's new population fields (None when the row has no figure) and errors."""
+    errors: list[SeedError] = []
+
+    def err(column: str, message: str) -> None:
+        errors.append(SeedError(filename, number, column, message))
+
+    iso2 = row["iso2"].strip()
+    if iso2 not in countries:
+        err("iso2", f"unknown country code {iso2!r}")
+    status = row["status"].strip()
+    if status not in FactStatus.values:
+        err("status", f"{status!r} is not one of {', '.join(FactStatus.values)}")
+    value = row["population"].strip()
+    if not value:
+        return None, errors
+    population = _whole_number(value, "population", err)
+    if population is not None and population < 0:
+        err("population", f"{value} is negative")
+    year = _whole_number(row["year"].strip(), "year", err)
+    first, last = POPULATION_YEARS
+    if year is not None and not first <= year <= last:
+        err("year", f"{year} is outside {first}–{last}")
+    source = row["source"].strip()
+    if not source:
+        err("source", "missing")
+    if status and status != FactStatus.VERIFIED:
+        source = f"{source} — {status}"
+    limit = Country._meta.get_field("population_source").max_length
+    if len(source) > limit:
+        err("source", f"longer than {limit} characters with its status")
+    data = {"population": population, "population_year": year, "population_source": source}
+    return (data if not errors else None), errors
+
+
+def _whole_number(value: str, column: str, err) -> int | None:
+    if not re.fullmatch(r"-?\d+", value):
+        err(column, f"{value!r} is not a whole number" if value else "missing")
+        return None
+    return int(value)
 
 
 # Organisations -------------------------------------------------------------------------------

@@ -109,8 +109,23 @@ def library_detail(request, slug: str):
             "can_verify": permissions.can_verify_facts(user, library),
             "can_manage_memberships": permissions.can_manage_memberships(user, library),
             "can_request": account_permissions.can_request_affiliation(user, library),
+            **_functions_panel(user, library),
         },
     )
+
+
+def _functions_panel(user, library: Library) -> dict:
+    """The library's profiles and its nearest peers, from the functions app."""
+    from functions.permissions import visible_profiles
+    from functions.queries import latest_round
+    from functions.views.profiles import peers_panel
+
+    profiles = visible_profiles(user, library.profiles.select_related("round"))
+    return {
+        "function_profiles": profiles,
+        "latest_round": latest_round(),
+        "peers": peers_panel(library),
+    }
 
 
 def library_map(request):

@@ -19,6 +19,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("core.urls")),
+    path("", include("functions.urls")),
     path("libraries/", include("libraries.urls")),
     path("organisations/", include("libraries.organisation_urls")),
     path("accounts/", include("accounts.urls")),

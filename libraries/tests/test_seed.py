@@ -18,7 +18,7 @@ from core.choices import ChangeAction, FactStatus
 from core.models import Change
 from libraries.choices import MembershipRole, MembershipStatus
 from libraries.models import Country, Library, Membership, Organisation, Region
-from libraries.seed import SEED_DIR
+from libraries.seed import SEED_DIR, SeedFileError, load_all, load_countries, load_population
 
 SEED_FILES = ("m49.csv", "organisations.yaml", "national_libraries.csv")
 LIBRARIES = "national_libraries.csv"
@@ -285,3 +285,160 @@ def test_update_applies_a_changed_row_and_logs_it_as_a_seed_update(seed_copy):
     assert change.reason == "Seed data update"
     assert change.before == {"city": "Paris", "status:city": FactStatus.VERIFIED}
     assert change.after == {"city": "Paris 13e", "status:city": FactStatus.UNVERIFIED}
+
+
+# Population ------------------------------------------------------------------------------------
+# These tests call load_all, the loader behind `load_seed`, so that they need no other seed file.
+
+POPULATION = "population.csv"
+WPP = "UN World Population Prospects 2022, mid-2020 estimate (rounded)"
+
+
+def population_row(iso2: str, population: str, status: str = "unverified") -> dict:
+    return {"iso2": iso2, "year": "2020", "population": population, "source": WPP, "status": status}
+
+
+@pytest.fixture
+def small_seed(seed_copy) -> Path:
+    """The seed copy cut to two libraries, with populations for France, Norway and Antarctica."""
+    path = seed_copy / LIBRARIES
+    columns, rows = read_rows(path)
+    write_rows(path, columns, [row for row in rows if row["country_iso2"] in ("FR", "NO")])
+    write_rows(
+        seed_copy / POPULATION,
+        ["iso2", "year", "population", "source", "status"],
+        [
+            population_row("FR", "64480000"),
+            population_row("NO", "5380000", status="verified"),
+            population_row("AQ", ""),  # no estimate: the country is left as it is
+        ],
+    )
+    return seed_copy
+
+
+def populations() -> dict[str, tuple]:
+    return {
+        c.iso2: (c.population, c.population_year, c.population_source)
+        for c in Country.objects.all()
+    }
+
+
+def load_populations(folder: Path) -> tuple[int, int]:
+    """Load the seed in `folder`; return the population report's (updated, unchanged)."""
+    report = load_all(folder)["population"]
+    return report.updated, report.unchanged
+
+
+@pytest.mark.django_db
+def test_loading_the_population_file_sets_each_country_s_population_year_and_source(small_seed):
+    assert load_populations(small_seed) == (2, 1)
+
+    france = Country.objects.get(iso2="FR")
+    assert (france.population, france.population_year) == (64_480_000, 2020)
+    assert france.population_source == f"{WPP} — unverified"
+    assert Country.objects.get(iso2="NO").population_source == WPP  # verified: no mark
+    antarctica = Country.objects.get(iso2="AQ")
+    assert (antarctica.population, antarctica.population_year) == (None, None)
+    assert antarctica.population_source == ""
+
+
+@pytest.mark.django_db
+def test_loading_the_population_file_twice_changes_nothing_the_second_time(small_seed):
+    load_populations(small_seed)
+    before = populations()
+
+    assert load_populations(small_seed) == (0, 3)
+    assert populations() == before
+
+
+@pytest.mark.django_db
+def test_a_changed_figure_updates_only_that_country(small_seed):
+    load_populations(small_seed)
+    break_row(small_seed, POPULATION, {"iso2": "NO"}, {"population": "5379839"})
+
+    assert load_populations(small_seed) == (1, 2)
+    assert Country.objects.get(iso2="NO").population == 5_379_839
+    assert Country.objects.get(iso2="FR").population == 64_480_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "column", "words"),
+    [
+        ({"population": "-5"}, "population", "negative"),
+        ({"population": "64.5 million"}, "population", "not a whole number"),
+        ({"iso2": "ZZ"}, "iso2", "unknown country"),
+        ({"year": "1900"}, "year", "outside 1950–2030"),
+        ({"year": "2035"}, "year", "outside 1950–2030"),
+        ({"source": ""}, "source", "missing"),
+        ({"status": "checked"}, "status", "not one of"),
+    ],
+    ids=[
+        "negative population",
+        "population not a number",
+        "unknown country",
+        "year too early",
+        "year too late",
+        "no source",
+        "unknown status",
+    ],
+)
+def test_a_broken_population_row_is_reported_with_row_and_column_and_nothing_is_loaded(
+    small_seed, changes, column, words
+):
+    row = break_row(small_seed, POPULATION, {"iso2": "FR"}, changes)
+
+    with pytest.raises(SeedFileError) as caught:
+        load_all(small_seed)
+
+    message = str(caught.value)
+    assert f"{POPULATION}, row {row}, column {column}:" in message
+    assert words in message
+    assert set(counts().values()) == {0}
+
+
+@pytest.mark.django_db
+def test_a_country_named_twice_is_reported_on_its_second_row(small_seed):
+    row = break_row(small_seed, POPULATION, {"iso2": "NO"}, {"iso2": "FR"})
+
+    with pytest.raises(SeedFileError) as caught:
+        load_all(small_seed)
+
+    assert f"{POPULATION}, row {row}, column iso2: duplicate country FR (also row 2)" in str(
+        caught.value
+    )
+    assert set(counts().values()) == {0}
+
+
+@pytest.mark.django_db
+def test_bad_population_rows_are_all_reported_and_no_figure_is_written(small_seed):
+    load_populations(small_seed)
+    before = populations()
+    france = break_row(small_seed, POPULATION, {"iso2": "FR"}, {"population": "-64480000"})
+    norway = break_row(small_seed, POPULATION, {"iso2": "NO"}, {"population": "1", "iso2": "ZZ"})
+
+    with pytest.raises(SeedFileError) as caught:
+        load_all(small_seed)
+
+    message = str(caught.value)
+    assert f"{POPULATION}, row {france}, column population: -64480000 is negative" in message
+    assert f"{POPULATION}, row {norway}, column iso2: unknown country code 'ZZ'" in message
+    assert populations() == before
+
+
+@pytest.mark.django_db
+def test_the_real_population_file_covers_every_country_and_marks_every_figure_unverified():
+    load_countries(SEED_DIR / "m49.csv")
+
+    report = load_population(SEED_DIR / POPULATION)
+
+    assert (report.updated, report.unchanged) == (237, 13)  # 13 territories have no figure
+    countries = Country.objects.all()
+    assert countries.count() == 250
+    assert all(c.population_source.endswith(" — unverified") for c in countries if c.population)
+    assert Country.objects.get(iso2="CN").population == 1_424_930_000
+    assert Country.objects.get(iso2="IN").population == 1_396_387_000
+    assert Country.objects.get(iso2="US").population == 335_942_000
+    assert Country.objects.get(iso2="XK").population_source.startswith("Kosovo Agency")
+    assert Country.objects.get(iso2="AQ").population is None
+    assert load_population(SEED_DIR / POPULATION).updated == 0

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from functions.seed import FrameworkFileError, load_framework
 from libraries.seed import SEED_DIR, SeedFileError, load_all
 
 
@@ -28,3 +29,11 @@ class Command(BaseCommand):
                 f"{what}: {report.created} created, {report.updated} updated, "
                 f"{report.unchanged} already present"
             )
+        try:
+            framework = load_framework(Path(options["dir"]) / "functions.yaml")
+        except FrameworkFileError as exc:
+            raise CommandError(f"The framework was not loaded.\n{exc}") from exc
+        self.stdout.write(
+            f"function framework: {framework.areas} areas, {framework.items} items, "
+            f"{framework.editions} editions, {framework.rounds} rounds created"
+        )

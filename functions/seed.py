@@ -1,0 +1,155 @@
+"""Load the function framework from data/seed/functions.yaml, publish its edition, open its round.
+
+The whole file is checked first and every problem reported with its place; then everything is
+loaded in one transaction. Loading again keeps what exists (keyed by the stable codes), so
+moderators' later rewording is never overwritten by the seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from core.actors import SEED
+from core.services import create_object
+from libraries.seed import SEED_DIR
+
+from . import services
+from .choices import AnswerType, RoundStatus, Weight
+from .models import Area, FrameworkEdition, Item, Round
+
+FRAMEWORK_FILE = SEED_DIR / "functions.yaml"
+PER_CAPITA_UNITS = {"items", "registered users", "visits", "FTE", "EUR"}
+
+
+class FrameworkFileError(Exception):
+    pass
+
+
+@dataclass
+class FrameworkReport:
+    areas: int = 0
+    items: int = 0
+    editions: int = 0
+    rounds: int = 0
+
+
+def read_framework(path: Path = FRAMEWORK_FILE) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FrameworkFileError(f"{path.name}: {exc}") from exc
+    errors = list(_problems(data))
+    if errors:
+        raise FrameworkFileError("\n".join(f"{path.name}: {e}" for e in errors))
+    return data
+
+
+def _problems(data) -> list[str]:
+    if not isinstance(data, dict) or not data.get("edition") or not data.get("areas"):
+        return ["needs `edition` and `areas`"]
+    seen: set[str] = set()
+    problems = []
+    for a, area in enumerate(data["areas"], start=1):
+        where = f"area {a} ({area.get('code', '?')})"
+        if area.get("weight") not in Weight.values:
+            problems.append(f"{where}: weight must be one of {', '.join(Weight.values)}")
+        for i, item in enumerate(area.get("items") or [], start=1):
+            problems += _item_problems(f"{where}, item {i}", area, item, seen)
+    return problems
+
+
+def _item_problems(where: str, area: dict, item: dict, seen: set[str]) -> list[str]:
+    code = str(item.get("code", ""))
+    problems = []
+    if not code.startswith(f"{area.get('code')}."):
+        problems.append(f"{where}: code {code!r} must start with {area.get('code')}.")
+    if code in seen:
+        problems.append(f"{where}: code {code} is used twice")
+    seen.add(code)
+    if item.get("type") not in AnswerType.values:
+        problems.append(f"{where} ({code}): unknown type {item.get('type')!r}")
+    if item.get("type") in ("choice", "multi") and len(item.get("options") or []) < 2:
+        problems.append(f"{where} ({code}): a {item['type']} item needs options")
+    if not item.get("text"):
+        problems.append(f"{where} ({code}): text is missing")
+    return problems
+
+
+def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
+    data = read_framework(path)
+    report = FrameworkReport()
+    with transaction.atomic():
+        for position, area_data in enumerate(data["areas"], start=1):
+            area = Area.objects.filter(code=area_data["code"]).first()
+            if area is None:
+                area = services.create_area(
+                    {
+                        "code": area_data["code"],
+                        "name": area_data["name"],
+                        "weight": area_data["weight"],
+                        "position": position,
+                    },
+                    user=SEED,
+                )
+                report.areas += 1
+            report.items += _load_items(area, area_data["items"])
+        edition = FrameworkEdition.objects.filter(code=data["edition"]).first()
+        if edition is None:
+            edition = services.publish_edition(
+                data["edition"],
+                _edition_title(data["edition"]),
+                user=SEED,
+                notes="Candidate framework loaded from the seed data.",
+            )
+            report.editions += 1
+        if not Round.objects.filter(edition=edition).exists():
+            _first_round(edition)
+            report.rounds += 1
+    return report
+
+
+def _load_items(area: Area, items: list[dict]) -> int:
+    created = 0
+    for position, data in enumerate(items, start=1):
+        if Item.objects.filter(code=data["code"]).exists():
+            continue
+        services.create_item(
+            {
+                "code": data["code"],
+                "area": area,
+                "position": position,
+                "text": data["text"],
+                "answer_type": data["type"],
+                "options": list(data.get("options") or []),
+                "unit": data.get("unit", ""),
+                "per_capita": data["type"] == "number" and data.get("unit") in PER_CAPITA_UNITS,
+            },
+            user=SEED,
+        )
+        created += 1
+    return created
+
+
+def _edition_title(code: str) -> str:
+    return code.replace("-", " ").capitalize() + " edition"
+
+
+def _first_round(edition: FrameworkEdition) -> Round:
+    """The plan's first round is a beta: open for contributors from the start."""
+    year = int(edition.code[:4]) if edition.code[:4].isdigit() else 2020
+    return create_object(
+        Round(
+            slug=edition.code,
+            name=edition.code.replace("-", " "),
+            year=year,
+            edition=edition,
+            status=RoundStatus.OPEN,
+            is_beta="beta" in edition.code,
+            description="The first, beta round of the function framework.",
+        ),
+        user=SEED,
+    )

@@ -43,20 +43,22 @@ def demo_answer(item: Item, regional: random.Random, rng: random.Random) -> str:
     """One invented answer: the region's usual answer most of the time, otherwise random."""
     if item.answer_type in (AnswerType.TEXT, AnswerType.URL):
         return ""
+    # The regional draw happens for every item, so all libraries of a region stay in step.
+    usual = _value(item, regional, rng, regional=True)
     roll = rng.random()
     if roll < 0.08:
         return ""
     if roll < 0.11:
         return "unknown"
-    source = regional if rng.random() < 0.65 else rng
-    return _value(item, source, rng)
+    return usual if rng.random() < 0.75 else _value(item, rng, rng)
 
 
-def _value(item: Item, source: random.Random, rng: random.Random) -> str:
+def _value(item: Item, source: random.Random, rng: random.Random, regional=False) -> str:
     kind = item.answer_type
     if kind == AnswerType.PERFORMANCE:
         options, weights = zip(*PERFORMANCE_WEIGHTS.items(), strict=True)
-        return source.choices(options, weights)[0]
+        # A region's usual answer is any of the four, so regions differ from one another.
+        return source.choice(options) if regional else source.choices(options, weights)[0]
     if kind == AnswerType.YESNO:
         return source.choice(["yes", "yes", "no"])
     if kind == AnswerType.CHOICE:

@@ -132,7 +132,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Anonymous visitors' pages are cached until the data changes; off in tests, which measure the
 # work each page does (the cache has tests of its own).
 PUBLIC_PAGE_CACHE_SECONDS = int(
-    os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0" if TESTING else "600")
+    os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0" if TESTING or DEBUG else "600")
 )
 
 # How long a process trusts the data version it read (see core/cache.py); 0 in tests.

@@ -1,4 +1,4 @@
-"""Gower distances, peers, groups and the scaling map, checked against numbers worked out by hand."""
+"""Gower distances, peers, groups and the scaling map, checked against hand-worked numbers."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def test_shuffled_input_order_gives_identical_results():
         Variable("m", "multi", 1.0),
         Variable("n", "numeric", 1.0, log=True),
     ]
-    rows = dict(zip([f"lib{i:03d}" for i in range(80)], random_rows(80, variables, seed=7)))
+    rows = {f"lib{i:03d}": row for i, row in enumerate(random_rows(80, variables, seed=7))}
     first = analyse(rows, variables, clusters=4)
     shuffler = random.Random(1)
     items = list(rows.items())

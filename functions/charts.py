@@ -100,12 +100,21 @@ def groups_of(points: Sequence[Point]) -> list[str]:
 
 
 def _svg_start(
-    id_prefix: str, width: float, height: float, title: str, desc: str, kind: str
+    id_prefix: str,
+    width: float,
+    height: float,
+    title: str,
+    desc: str,
+    kind: str,
+    interactive: bool = False,
 ) -> list[str]:
     if not _ID_PREFIX.match(id_prefix):
         raise ValueError(f"id_prefix must be a plain identifier, got {id_prefix!r}")
+    # An image cannot contain links (screen readers would skip them): a chart whose points are
+    # links is a group of links with the same title and description.
+    role = "group" if interactive else "img"
     return [
-        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {number(width)} {number(height)}" role="img" '
+        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {number(width)} {number(height)}" role="{role}" '
         f'aria-labelledby="{id_prefix}-title {id_prefix}-desc" class="chart chart-{kind}">',
         f'<title id="{id_prefix}-title">{_escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{_escape(desc)}</desc>',
@@ -180,7 +189,9 @@ def scatter_plot(
     radius, highlight_radius = 5, 7
     inset = highlight_radius + 2
     plot_width, plot_height = width - left - right, height - top - bottom
-    parts = _svg_start(id_prefix, width, height, title, desc, "scatter")
+    parts = _svg_start(
+        id_prefix, width, height, title, desc, "scatter", interactive=any(p.url for p in points)
+    )
     parts.append(
         f'<rect class="plot-frame" x="{left}" y="{top}" width="{plot_width}" '
         f'height="{plot_height}" fill="none"/>'

@@ -22,6 +22,7 @@ from .choices import AnswerType, RoundStatus, Weight
 from .models import Area, FrameworkEdition, Item, Round
 
 FRAMEWORK_FILE = SEED_DIR / "functions.yaml"
+SEED_REASON = "Seed data"
 PER_CAPITA_UNITS = {"items", "registered users", "visits", "FTE", "EUR"}
 
 
@@ -94,6 +95,7 @@ def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
                         "position": position,
                     },
                     user=SEED,
+                    reason=SEED_REASON,
                 )
                 report.areas += 1
             report.items += _load_items(area, area_data["items"])
@@ -104,6 +106,7 @@ def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
                 _edition_title(data["edition"]),
                 user=SEED,
                 notes="Candidate framework loaded from the seed data.",
+                reason=SEED_REASON,
             )
             report.editions += 1
         if not Round.objects.filter(edition=edition).exists():
@@ -129,6 +132,7 @@ def _load_items(area: Area, items: list[dict]) -> int:
                 "per_capita": data["type"] == "number" and data.get("unit") in PER_CAPITA_UNITS,
             },
             user=SEED,
+            reason=SEED_REASON,
         )
         created += 1
     return created
@@ -152,4 +156,5 @@ def _first_round(edition: FrameworkEdition) -> Round:
             description="The first, beta round of the function framework.",
         ),
         user=SEED,
+        reason=SEED_REASON,
     )

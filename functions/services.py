@@ -108,7 +108,9 @@ def framework_content() -> dict:
     return {"areas": [a for a in areas.values() if a["items"]]}
 
 
-def publish_edition(code: str, title: str, *, user, notes: str = "") -> FrameworkEdition:
+def publish_edition(
+    code: str, title: str, *, user, notes: str = "", reason: str = ""
+) -> FrameworkEdition:
     """Freeze the current framework as a new edition that rounds can ask."""
     _require_framework_editor(user)
     edition = FrameworkEdition(
@@ -119,7 +121,7 @@ def publish_edition(code: str, title: str, *, user, notes: str = "") -> Framewor
         published_at=timezone.now(),
         content=framework_content(),
     )
-    return create_object(edition, user=user, reason=notes)
+    return create_object(edition, user=user, reason=reason or notes)
 
 
 # Rounds -------------------------------------------------------------------------------------

@@ -5,6 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from core.api import ChangeViewSet
+from functions.api import (
+    FrameworkEditionViewSet,
+    FunctionAreaViewSet,
+    FunctionItemViewSet,
+    ProfileViewSet,
+    PublishedAnswerViewSet,
+    RoundViewSet,
+)
 from libraries.api import (
     CountryViewSet,
     LibraryViewSet,
@@ -20,6 +28,12 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("function-areas", FunctionAreaViewSet, basename="function-area")
+router.register("function-items", FunctionItemViewSet, basename="function-item")
+router.register("framework-editions", FrameworkEditionViewSet, basename="framework-edition")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("profiles", ProfileViewSet, basename="profile")
+router.register("answers", PublishedAnswerViewSet, basename="answer")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -29,8 +29,12 @@ class Command(BaseCommand):
                 f"{what}: {report.created} created, {report.updated} updated, "
                 f"{report.unchanged} already present"
             )
+        framework_file = Path(options["dir"]) / "functions.yaml"
+        if not framework_file.exists():
+            self.stdout.write("function framework: no functions.yaml in this folder, skipped")
+            return
         try:
-            framework = load_framework(Path(options["dir"]) / "functions.yaml")
+            framework = load_framework(framework_file)
         except FrameworkFileError as exc:
             raise CommandError(f"The framework was not loaded.\n{exc}") from exc
         self.stdout.write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -21,8 +21,12 @@ def rounds():
 
 def latest_round() -> Round | None:
     """The newest round with published profiles, else the newest round."""
-    published = rounds().filter(profiles__status=ProfileStatus.PUBLISHED).distinct()
-    return published.first() or rounds().first()
+    has_published = Exists(
+        Profile.objects.filter(round=OuterRef("pk"), status=ProfileStatus.PUBLISHED)
+    )
+    return (
+        rounds().annotate(has_published=has_published).order_by("-has_published", "-year").first()
+    )
 
 
 def chosen_round(value) -> Round | None:

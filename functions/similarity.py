@@ -152,9 +152,10 @@ def _library_info(library: Library, is_demo: bool) -> dict:
     }
 
 
-def peers_of(library: Library) -> tuple[Result, list[tuple[dict, float, int]], int | None] | None:
-    """The library's nearest peers and cluster in the latest round (None when not analysed)."""
-    round_ = queries.latest_round()
+def peers_of(
+    library: Library, round_: Round | None
+) -> tuple[Result, list[tuple[dict, float, int]], int | None] | None:
+    """The library's nearest peers and cluster in the round (None when not analysed)."""
     if round_ is None:
         return None
     result = positions(round_)

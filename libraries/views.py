@@ -121,10 +121,11 @@ def _functions_panel(user, library: Library) -> dict:
     from functions.views.profiles import peers_panel
 
     profiles = visible_profiles(user, library.profiles.select_related("round"))
+    round_ = latest_round()
     return {
         "function_profiles": profiles,
-        "latest_round": latest_round(),
-        "peers": peers_panel(library),
+        "latest_round": round_,
+        "peers": peers_panel(library, round_),
     }
 
 

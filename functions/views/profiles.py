@@ -313,11 +313,10 @@ def profile_import(request, slug: str, year: int):
     )
 
 
-def peers_panel(library: Library) -> dict | None:
-    """For the library page: nearest peers and cluster in the latest round."""
-    found = similarity.peers_of(library)
+def peers_panel(library: Library, round_: Round | None) -> dict | None:
+    """For the library page: nearest peers and cluster in the round."""
+    found = similarity.peers_of(library, round_)
     if found is None:
         return None
     result, peers, cluster = found
-    round_ = Round.objects.get(pk=result.round_id)
     return {"round": round_, "peers": peers, "cluster": cluster, "demo": result.has_demo}

@@ -121,7 +121,9 @@ ANONYMOUS = {
     "list filtered": 11,  # + the region and the organisation named by the filters
     "list page 2": 9,
     "csv export": 3,  # libraries, memberships, the organisation named by the filter
-    "detail": 3,  # library with its country and regions, memberships, recent changes
+    # library with its country and regions, memberships, recent changes, its function profiles,
+    # the latest round of the framework (peers come from the cached similarity)
+    "detail": 5,
     "history": 5,  # library, memberships, count, page, which of them were reverted
     "map by region": 2,  # data version (the map is cached), organisations of the menu
     "map by organisation": 3,  # + the organisation named
@@ -138,7 +140,7 @@ ANONYMOUS = {
 SIGNED_IN = {
     "list": 12,
     "list filtered": 14,
-    "detail": 8,
+    "detail": 10,
     "map by organisation": 6,
     "home": 5,
     "changes": 6,
@@ -149,7 +151,7 @@ SIGNED_IN = {
 # the synthetic libraries again (one query, cached for a minute).
 ANONYMOUS_COLD = {
     "list": 10,
-    "detail": 4,
+    "detail": 6,
     "map by region": 5,  # + synthetic count, map libraries, regions
     "map by organisation": 6,  # + synthetic count, map libraries, regions, memberships
     "home": 9,  # + synthetic count, 4 key numbers, map libraries, regions

@@ -3,7 +3,7 @@
 small: the real seed data only (what `make run` loads).
 large: the real seed data plus 2,000 synthetic libraries, their memberships and a history of
        edits for each (so lists, maps, the API and /changes/ are measured at scale).
-Later capabilities add their own data here.
+Synthetic libraries also get a demo profile in the first round of the function framework.
 
 Synthetic libraries carry `is_synthetic=True`, a name starting with "Synthetic library", and are
 labelled as synthetic on every page. `--remove` deletes them and their history again.
@@ -68,6 +68,7 @@ class Command(BaseCommand):
             self.step(f"{have} synthetic libraries already present; nothing to add")
         else:
             self.add_libraries(have, wanted, random.Random(options["seed"]))
+        self.add_profiles(options["seed"])
         self.step(f"Done in {time.monotonic() - started:.1f} s")
 
     def step(self, text: str) -> None:
@@ -100,6 +101,18 @@ class Command(BaseCommand):
                 self.add_memberships(libraries, organisations, rng)
                 self.add_history(libraries, rng)
                 self.step(f"  {start + len(libraries)} / {wanted}")
+
+    def add_profiles(self, seed: int) -> None:
+        """Demo answers in the first round for every synthetic library that has none."""
+        from functions import demo
+        from functions.models import Round
+
+        round_ = Round.objects.select_related("edition").order_by("year").first()
+        if round_ is None:
+            return
+        libraries = Library.objects.filter(is_synthetic=True).select_related("country")
+        made = demo.generate(round_, libraries, seed=seed)
+        self.step(f"{made} demo profiles added for synthetic libraries in {round_}")
 
     def library(self, number: int, iso2: str, rng: random.Random) -> Library:
         name = f"Synthetic library {number + 1:05d}"

@@ -35,7 +35,7 @@ __all__ = [
 
 SVG_NS = "http://www.w3.org/2000/svg"
 # About what fits in the label column at the font size below.
-LABEL_CHARS = 38
+LABEL_CHARS = 32
 # Beyond this many leaves the names would be too small to read; the tree alone stays useful.
 MAX_LABELLED_LEAVES = 300
 FONT_SIZE = 13

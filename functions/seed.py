@@ -23,6 +23,7 @@ from .models import Area, FrameworkEdition, Item, Round
 
 FRAMEWORK_FILE = SEED_DIR / "functions.yaml"
 SEED_REASON = "Seed data"
+ITEM_KEYS = {"code", "type", "text", "options", "unit"}
 PER_CAPITA_UNITS = {"items", "registered users", "visits", "FTE", "EUR"}
 
 
@@ -66,6 +67,13 @@ def _problems(data) -> list[str]:
 def _item_problems(where: str, area: dict, item: dict, seen: set[str]) -> list[str]:
     code = str(item.get("code", ""))
     problems = []
+    unexpected = sorted(str(key) for key in set(item) - ITEM_KEYS)
+    if unexpected:
+        # Usually an unquoted comma in a YAML flow mapping cut the text in two.
+        problems.append(
+            f"{where} ({code}): unexpected keys {', '.join(unexpected)}; "
+            "quote a text that contains a comma"
+        )
     if not code.startswith(f"{area.get('code')}."):
         problems.append(f"{where}: code {code!r} must start with {area.get('code')}.")
     if code in seen:

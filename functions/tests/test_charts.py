@@ -11,6 +11,7 @@ from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import pdist
 
 from functions.charts import (
+    LABEL_CHARS,
     MAX_LABELLED_LEAVES,
     Point,
     coverage_bars,
@@ -72,7 +73,7 @@ def test_numbers_are_compact_with_at_most_one_decimal():
 def test_long_labels_are_cut_with_an_ellipsis():
     assert truncate("Short") == "Short"
     cut = truncate("x" * 60)
-    assert len(cut) == 38 and cut.endswith("\u2026")
+    assert len(cut) == LABEL_CHARS and cut.endswith("\u2026")
 
 
 def test_group_classes_are_plain_css_identifiers():

@@ -375,7 +375,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     library = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     library_name = serializers.CharField(source="library.name", read_only=True)
     country = serializers.CharField(source="library.country_id", read_only=True)
-    round = serializers.SlugRelatedField(slug_field="year", read_only=True)
+    round = serializers.IntegerField(source="round.year", read_only=True, help_text="Round year.")
     completeness = serializers.SerializerMethodField(
         help_text="Share of the round's items answered, 0 to 1."
     )
@@ -443,9 +443,13 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 class ProfileCreateSerializer(serializers.Serializer):
     library = serializers.SlugRelatedField(slug_field="slug", queryset=Library.objects.all())
-    round = serializers.SlugRelatedField(
-        slug_field="year", queryset=Round.objects.all(), help_text="Round year."
-    )
+    round = serializers.IntegerField(min_value=2000, max_value=9999, help_text="Round year.")
+
+    def validate_round(self, value: int) -> Round:
+        round_ = Round.objects.filter(year=value).first()
+        if round_ is None:
+            raise serializers.ValidationError(f"There is no round {value}.")
+        return round_
 
 
 class AnswerInputSerializer(serializers.Serializer):
@@ -524,7 +528,9 @@ class ProfileViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         return self.respond(self.get_object())
 
-    @extend_schema(request=ProfileCreateSerializer, responses={201: ProfileSerializer, 200: ProfileSerializer})
+    @extend_schema(
+        request=ProfileCreateSerializer, responses={201: ProfileSerializer, 200: ProfileSerializer}
+    )
     def create(self, request, *args, **kwargs):
         """Start the library's profile for the round (a draft); an existing one is returned
         with 200."""

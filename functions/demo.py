@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.cache import forget_data_version
@@ -91,7 +92,7 @@ def generate(
     with transaction.atomic():
         for start in range(0, len(todo), BATCH):
             made += _generate_batch(round_, todo[start : start + BATCH], items, seed, status)
-        Round.objects.filter(pk=round_.pk).update(results_version=round_.results_version + 1)
+        Round.objects.filter(pk=round_.pk).update(results_version=F("results_version") + 1)
         transaction.on_commit(forget_data_version)
     return made
 

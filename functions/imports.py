@@ -117,7 +117,7 @@ def import_profile(profile: Profile, upload, *, user, expected_version: int | No
     missing = [c for c in ("item", "value") if c not in header]
     if missing:
         raise ImportError_([ImportProblem(1, c, _("This column is required.")) for c in missing])
-    answers, problems = {}, []
+    answers, problems, row_of = {}, [], {}
     for number, row in enumerate(rows, start=2):
         code = (row.get("item") or "").strip()
         if code in answers:
@@ -125,10 +125,9 @@ def import_profile(profile: Profile, upload, *, user, expected_version: int | No
                 ImportProblem(number, "item", _("%(code)s appears twice.") % {"code": code})
             )
             continue
-        answers[code] = {
-            k: (row.get(k) or "").strip() for k in ("value", "note", "source_url", "since")
-        }
-    problems += _check(profile.round, answers, {c: n for n, c in enumerate(answers, start=2)})
+        row_of[code] = number
+        answers[code] = {k: _cell(row.get(k)) for k in ("value", "note", "source_url", "since")}
+    problems += _check(profile.round, answers, row_of)
     if problems:
         raise ImportError_(problems)
     services.save_answers(
@@ -139,6 +138,15 @@ def import_profile(profile: Profile, upload, *, user, expected_version: int | No
         expected_version=expected_version,
     )
     return sum(1 for a in answers.values() if a["value"])
+
+
+def _cell(text) -> str:
+    """A cell as typed: the quote our CSV download puts before =, +, - and @ (so spreadsheets do
+    not run them as formulas) is taken off again, so an export re-imports unchanged."""
+    text = (text or "").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
 
 
 def _check(round_: Round, answers: dict, row_of: dict) -> list[ImportProblem]:
@@ -194,7 +202,7 @@ def import_round(round_: Round, upload, *, user) -> int:
             problems.append(ImportProblem(number, "library", text % {"slug": slug}))
             continue
         seen.add(slug)
-        answers = {code: {"value": (row.get(code) or "").strip()} for code in codes}
+        answers = {code: {"value": _cell(row.get(code))} for code in codes}
         for problem in _check(round_, answers, {}):
             code = problem.message.split(":", 1)[0].split(" ")[0]
             problems.append(ImportProblem(number, code, problem.message))
@@ -204,9 +212,15 @@ def import_round(round_: Round, upload, *, user) -> int:
     with transaction.atomic():
         for library, answers in planned:
             profile = services.start_profile(library, round_, user=user)
+            existing = profile.answer_map()
+            # The round's table carries values only: evidence, source and year stay as they were.
+            merged = {
+                code: {**(existing.get(code) or {}), "value": answer["value"]}
+                for code, answer in answers.items()
+            }
             services.save_answers(
                 profile,
-                answers,
+                merged,
                 user=user,
                 reason=_("Imported with the whole round"),
                 expected_version=None,

@@ -24,6 +24,7 @@ CLASSES = 5
 MISSING = "answer-missing"
 UNKNOWN_CLASS = "answer-unknown"
 SEVERAL = "answer-several"
+NO_POPULATION = "population-unknown"
 
 
 @dataclass
@@ -138,7 +139,9 @@ def _row(iso2, answers, label, css_class, number=None) -> CountryRow:
     return CountryRow(iso2, country.name, [a.library for a in answers], label, css_class, number)
 
 
-def _legend(rows: list[CountryRow], entries: list[tuple[str, str]]) -> list[LegendEntry]:
+def _legend(
+    rows: list[CountryRow], entries: list[tuple[str, str]], per_capita: bool = False
+) -> list[LegendEntry]:
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.css_class] += 1
@@ -147,6 +150,7 @@ def _legend(rows: list[CountryRow], entries: list[tuple[str, str]]) -> list[Lege
         (SEVERAL, _("libraries of this country differ")),
         (UNKNOWN_CLASS, _("unknown")),
         (MISSING, _("profile published, item not answered")),
+        *([(NO_POPULATION, _("answered, population unknown"))] if per_capita else []),
     ):
         legend.append(LegendEntry(css, label, counts.get(css, 0)))
     return legend
@@ -166,7 +170,7 @@ def _numeric(item: Item, by_country, per_capita: bool):
         population = answers[0].library.country.population
         if per_capita:
             if not population:
-                rows.append(_row(iso2, answers, _("population unknown"), MISSING))
+                rows.append(_row(iso2, answers, _("population unknown"), NO_POPULATION))
                 continue
             number = number / population * 1_000_000
         numbers[iso2] = number
@@ -178,7 +182,7 @@ def _numeric(item: Item, by_country, per_capita: bool):
     entries = [
         (f"q-{n + 1}", _class_label(breaks, n, item, per_capita)) for n in range(len(breaks) - 1)
     ]
-    return sorted(rows, key=lambda r: r.country), _legend(rows, entries)
+    return sorted(rows, key=lambda r: r.country), _legend(rows, entries, per_capita)
 
 
 def _quantile_breaks(values: list[float]) -> list[float]:

@@ -397,6 +397,12 @@ class Profile(Versioned):
         if getattr(self, "_answers_dirty", False):
             _write_answers(self)
             self._answers_dirty = False
+            if self.status == ProfileStatus.PUBLISHED:
+                # Whatever path changed published answers (an edit, an import, a revert), the
+                # cached similarity of the round must be computed again.
+                Round.objects.filter(pk=self.round_id).update(
+                    results_version=models.F("results_version") + 1
+                )
 
 
 _SNAPSHOT_FIELD = {"answer": "value", "note": "note", "source": "source_url", "since": "since"}

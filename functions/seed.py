@@ -7,6 +7,7 @@ moderators' later rewording is never overwritten by the seed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,10 @@ def _problems(data) -> list[str]:
     problems = []
     for a, area in enumerate(data["areas"], start=1):
         where = f"area {a} ({area.get('code', '?')})"
+        if not re.fullmatch(r"F[0-9]{2}", str(area.get("code", ""))):
+            problems.append(f"{where}: code must look like F01")
+        if not area.get("name"):
+            problems.append(f"{where}: name is missing")
         if area.get("weight") not in Weight.values:
             problems.append(f"{where}: weight must be one of {', '.join(Weight.values)}")
         for i, item in enumerate(area.get("items") or [], start=1):
@@ -74,7 +79,9 @@ def _item_problems(where: str, area: dict, item: dict, seen: set[str]) -> list[s
             f"{where} ({code}): unexpected keys {', '.join(unexpected)}; "
             "quote a text that contains a comma"
         )
-    if not code.startswith(f"{area.get('code')}."):
+    if not re.fullmatch(r"F[0-9]{2}\.[0-9]{1,2}", code):
+        problems.append(f"{where}: code {code!r} must look like F01.3")
+    elif not code.startswith(f"{area.get('code')}."):
         problems.append(f"{where}: code {code!r} must start with {area.get('code')}.")
     if code in seen:
         problems.append(f"{where}: code {code} is used twice")

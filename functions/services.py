@@ -235,18 +235,14 @@ def save_answers(
     if not permissions.can_edit_profile(user, profile):
         raise PermissionDenied(_("You may not edit this profile now."))
     cleaned = clean_answers(profile.round, answers)
-    with transaction.atomic():
-        saved = save_edit(
-            profile,
-            {},
-            user=user,
-            reason=reason,
-            expected_version=expected_version,
-            prepare=lambda current, _before: current.set_answers(cleaned),
-        )
-        if saved.is_published and saved.version != profile.version:
-            results_changed(saved.round)
-    return saved
+    return save_edit(
+        profile,
+        {},
+        user=user,
+        reason=reason,
+        expected_version=expected_version,
+        prepare=lambda current, _before: current.set_answers(cleaned),
+    )
 
 
 def copy_previous_answers(profile: Profile, *, user, expected_version: int | None) -> int:

@@ -62,7 +62,7 @@ def _one_of(text: str, options: list[str]) -> str:
 
 def _many_of(text: str, options: list[str]) -> str:
     chosen = [part.strip() for part in text.split(MULTI_SEPARATOR)]
-    if chosen == ["none"] and "none" not in options:
+    if [part.casefold() for part in chosen] == ["none"] and "none" not in options:
         return "none"
     picked = {_one_of(part, options) for part in chosen if part}
     # Stored in the framework's order, so the same set always reads the same.

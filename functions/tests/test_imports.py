@@ -1,4 +1,4 @@
-"""CSV import of a profile or a whole round: checked in full, every problem placed, all or nothing."""
+"""CSV import of a profile or a whole round: checked in full, problems placed, all or nothing."""
 
 from __future__ import annotations
 
@@ -12,23 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.models import Change
 from functions import imports, services
 from functions.choices import ProfileStatus
-from functions.models import Answer, Profile, Round
+from functions.models import Answer, Profile
 from functions.queries import round_answers
-from functions.seed import load_framework
 from libraries.export import csv_response
 
 
 @pytest.fixture
-def seeded_round(db):
-    """The seed framework loaded, with its open round of 2020."""
-    load_framework()
-    return Round.objects.get(year=2020)
-
-
-@pytest.fixture
-def profile(seeded_round, personas, registry):
+def profile(framework, personas, registry):
     """Alice's draft profile of library A, with answers of several types and their evidence."""
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
     return services.save_answers(
         profile,
         {
@@ -120,12 +112,6 @@ def test_importing_a_profiles_own_export_changes_nothing(profile, personas):
     assert database_state() == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: libraries.export._cell prefixes a text starting with -, +, =, @ with an "
-    "apostrophe against formula injection, and functions.imports.import_profile keeps that "
-    "apostrophe, so an export-import round trip changes such notes and text answers",
-    strict=True,
-)
 def test_a_note_starting_with_a_dash_survives_the_export_import_round_trip(profile, personas):
     profile = services.save_answers(
         profile,
@@ -142,9 +128,7 @@ def test_a_note_starting_with_a_dash_survives_the_export_import_round_trip(profi
     assert answers_of(profile) == before
 
 
-def test_an_import_with_several_bad_rows_places_each_problem_and_saves_nothing(
-    profile, personas
-):
+def test_an_import_with_several_bad_rows_places_each_problem_and_saves_nothing(profile, personas):
     upload = csv_bytes(
         ["item", "value", "note", "source_url", "since"],
         [
@@ -191,16 +175,8 @@ def test_an_item_listed_twice_is_reported_on_its_second_row(profile, personas):
     assert database_state() == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: functions.imports.import_profile numbers rows for _check by their place "
-    "among distinct item codes, so after a duplicate row every later problem is reported "
-    "one row too early",
-    strict=True,
-)
 def test_a_bad_row_after_a_duplicate_is_reported_on_its_own_row(profile, personas):
-    upload = csv_bytes(
-        ["item", "value"], [["F01.1", "nl"], ["F01.1", "shared"], ["F01.2", "soon"]]
-    )
+    upload = csv_bytes(["item", "value"], [["F01.1", "nl"], ["F01.1", "shared"], ["F01.2", "soon"]])
 
     with pytest.raises(imports.ImportError_) as caught:
         imports.import_profile(profile, upload, user=personas["alice"], expected_version=None)
@@ -211,7 +187,9 @@ def test_a_bad_row_after_a_duplicate_is_reported_on_its_own_row(profile, persona
 def test_a_file_without_the_value_column_is_refused(profile, personas):
     with pytest.raises(imports.ImportError_) as caught:
         imports.import_profile(
-            profile, csv_bytes(["item", "answer"], [["F01.1", "nl"]]), user=personas["alice"],
+            profile,
+            csv_bytes(["item", "answer"], [["F01.1", "nl"]]),
+            user=personas["alice"],
             expected_version=None,
         )
 
@@ -253,7 +231,7 @@ def test_a_contributor_cannot_import_into_another_librarys_profile(profile, pers
 
 
 def test_a_moderator_imports_a_round_as_draft_profiles_for_the_listed_libraries(
-    seeded_round, personas, registry
+    framework, personas, registry
 ):
     upload = csv_bytes(
         ["library", "library_name", "F01.1", "F01.2", "F01.3", "F02.7"],
@@ -263,11 +241,11 @@ def test_a_moderator_imports_a_round_as_draft_profiles_for_the_listed_libraries(
         ],
     )
 
-    count = imports.import_round(seeded_round, upload, user=personas["moderator"])
+    count = imports.import_round(framework, upload, user=personas["moderator"])
 
     assert count == 2
-    a = Profile.objects.get(library=registry["A"], round=seeded_round)
-    b = Profile.objects.get(library=registry["B"], round=seeded_round)
+    a = Profile.objects.get(library=registry["A"], round=framework)
+    b = Profile.objects.get(library=registry["B"], round=framework)
     assert (a.status, b.status) == (ProfileStatus.DRAFT, ProfileStatus.DRAFT)
     assert not a.is_demo
     assert {c: v["value"] for c, v in answers_of(a).items()} == {
@@ -286,7 +264,7 @@ def test_a_moderator_imports_a_round_as_draft_profiles_for_the_listed_libraries(
 
 
 def test_a_round_import_with_problems_places_each_one_and_saves_nothing(
-    seeded_round, personas, registry
+    framework, personas, registry
 ):
     upload = csv_bytes(
         ["library", "F01.1", "F01.2", "F99.9"],
@@ -300,7 +278,7 @@ def test_a_round_import_with_problems_places_each_one_and_saves_nothing(
     before = database_state()
 
     with pytest.raises(imports.ImportError_) as caught:
-        imports.import_round(seeded_round, upload, user=personas["moderator"])
+        imports.import_round(framework, upload, user=personas["moderator"])
 
     assert sorted(placed(caught)) == [
         (1, "F99.9"),
@@ -317,21 +295,15 @@ def test_a_round_import_with_problems_places_each_one_and_saves_nothing(
 
 
 @pytest.mark.parametrize("persona", ["alice", "member"])
-def test_only_moderators_import_a_whole_round(seeded_round, personas, registry, persona):
+def test_only_moderators_import_a_whole_round(framework, personas, registry, persona):
     upload = csv_bytes(["library", "F01.1"], [[registry["A"].slug, "nl"]])
 
     with pytest.raises(PermissionDenied):
-        imports.import_round(seeded_round, upload, user=personas[persona])
+        imports.import_round(framework, upload, user=personas[persona])
 
     assert not Profile.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: functions.imports.import_round sends each cell as {'value': ...} alone and "
-    "save_answers replaces the whole answer, so importing a round (even its own export) "
-    "erases the evidence note, source and 'since' year of every answer it touches",
-    strict=True,
-)
 def test_reimporting_a_round_export_keeps_the_evidence_of_the_answers(profile, personas):
     moderator = personas["moderator"]
     profile = services.publish_profile(profile, user=moderator, expected_version=None)

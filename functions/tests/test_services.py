@@ -16,7 +16,6 @@ from functions import demo, services
 from functions.choices import ProfileStatus, RoundStatus
 from functions.models import Answer, Item, Profile, Round
 from functions.queries import framework_areas
-from functions.seed import load_framework
 
 # A few answers of area F01, as a contributor types them.
 F01_ANSWERS = {
@@ -27,16 +26,9 @@ F01_ANSWERS = {
 
 
 @pytest.fixture
-def seeded_round(db):
-    """The seed framework loaded, with its open round of 2020."""
-    load_framework()
-    return Round.objects.get(year=2020)
-
-
-@pytest.fixture
-def draft(seeded_round, personas, registry):
+def draft(framework, personas, registry):
     """Alice's draft profile of library A in the 2020 round, with three answers of F01."""
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
     return services.save_answers(
         profile, F01_ANSWERS, user=personas["alice"], reason="F01", expected_version=1
     )
@@ -94,14 +86,12 @@ def second_round(moderator, year: int = 2021) -> Round:
 # Starting a profile and answering -------------------------------------------------------------
 
 
-def test_a_contributor_starts_her_librarys_profile_as_a_logged_draft(
-    seeded_round, personas, registry
-):
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+def test_a_contributor_starts_her_librarys_profile_as_a_logged_draft(framework, personas, registry):
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
 
     assert (profile.library, profile.round, profile.status) == (
         registry["A"],
-        seeded_round,
+        framework,
         ProfileStatus.DRAFT,
     )
     assert not profile.is_demo
@@ -110,13 +100,11 @@ def test_a_contributor_starts_her_librarys_profile_as_a_logged_draft(
     assert (change.action, change.user) == (ChangeAction.CREATE, personas["alice"])
 
 
-def test_starting_again_returns_the_same_profile_and_creates_nothing(
-    seeded_round, personas, registry
-):
-    first = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+def test_starting_again_returns_the_same_profile_and_creates_nothing(framework, personas, registry):
+    first = services.start_profile(registry["A"], framework, user=personas["alice"])
     before = database_state()
 
-    again = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+    again = services.start_profile(registry["A"], framework, user=personas["alice"])
 
     assert again.pk == first.pk
     assert database_state() == before
@@ -145,8 +133,8 @@ def test_saving_part_of_an_area_stores_canonical_answers_and_counts_them(draft, 
     assert fresh(profile).status == ProfileStatus.DRAFT
 
 
-def test_unknown_is_counted_as_answered(seeded_round, personas, registry):
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+def test_unknown_is_counted_as_answered(framework, personas, registry):
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
 
     profile = services.save_answers(
         profile,
@@ -192,7 +180,9 @@ def test_one_bad_answer_in_a_batch_names_its_item_and_nothing_is_saved(draft, pe
     ],
     ids=["since before 1400", "source not an address", "evidence too long"],
 )
-def test_bad_evidence_of_an_answer_names_the_item_and_the_field(draft, personas, answer, key, words):
+def test_bad_evidence_of_an_answer_names_the_item_and_the_field(
+    draft, personas, answer, key, words
+):
     before = database_state()
 
     with pytest.raises(ValidationError) as caught:
@@ -229,19 +219,19 @@ def test_a_contributor_cannot_edit_another_librarys_profile(draft, personas):
 
 @pytest.mark.parametrize("persona", ["member", "bob", "anonymous"])
 def test_only_the_librarys_contributors_or_moderators_start_its_profile(
-    seeded_round, personas, registry, persona
+    framework, personas, registry, persona
 ):
     with pytest.raises(PermissionDenied):
-        services.start_profile(registry["A"], seeded_round, user=personas[persona])
+        services.start_profile(registry["A"], framework, user=personas[persona])
 
     assert not Profile.objects.exists()
 
 
 def test_a_contributor_cannot_start_a_profile_in_a_closed_round_but_a_moderator_can(
-    seeded_round, personas, registry
+    framework, personas, registry
 ):
-    close(seeded_round, personas["moderator"])
-    round_ = Round.objects.get(pk=seeded_round.pk)
+    close(framework, personas["moderator"])
+    round_ = Round.objects.get(pk=framework.pk)
 
     with pytest.raises(PermissionDenied):
         services.start_profile(registry["A"], round_, user=personas["alice"])
@@ -318,8 +308,8 @@ def test_a_stale_version_raises_a_conflict_and_loses_neither_persons_work(draft,
 # Review -------------------------------------------------------------------------------------
 
 
-def test_submitting_without_any_answer_is_refused(seeded_round, personas, registry):
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+def test_submitting_without_any_answer_is_refused(framework, personas, registry):
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
 
     with pytest.raises(ValidationError, match="Answer at least one item"):
         submitted(profile, personas["alice"])
@@ -381,9 +371,7 @@ def test_sending_back_needs_a_comment(draft, personas):
     assert database_state() == before
 
 
-def test_sending_back_tells_the_contributor_why_and_lets_her_edit_and_submit_again(
-    draft, personas
-):
+def test_sending_back_tells_the_contributor_why_and_lets_her_edit_and_submit_again(draft, personas):
     profile = submitted(draft, personas["alice"])
     Notification.objects.all().delete()
 
@@ -419,9 +407,7 @@ def test_sending_back_a_published_profile_raises_the_results_version(draft, pers
 # History and revert -------------------------------------------------------------------------
 
 
-def test_an_edit_after_publication_is_in_the_history_and_a_moderator_reverts_it(
-    draft, personas
-):
+def test_an_edit_after_publication_is_in_the_history_and_a_moderator_reverts_it(draft, personas):
     profile = published(submitted(draft, personas["alice"]), personas["moderator"])
     results_version = Round.objects.get(pk=profile.round_id).results_version
 
@@ -455,12 +441,6 @@ def test_an_edit_after_publication_is_in_the_history_and_a_moderator_reverts_it(
     assert (last.action, last.reverts) == (ChangeAction.REVERT, change)
 
 
-@pytest.mark.xfail(
-    reason="BUG: core.services.revert_change never calls functions.services.results_changed, "
-    "so reverting an answer of a published profile keeps the round's results_version and the "
-    "cached similarity (keyed by it) shows the reverted answer",
-    strict=True,
-)
 def test_reverting_an_answer_of_a_published_profile_raises_the_results_version(draft, personas):
     profile = published(submitted(draft, personas["alice"]), personas["moderator"])
     services.save_answers(
@@ -540,7 +520,7 @@ def new_item(**extra) -> dict:
 
 
 @pytest.mark.parametrize("code", ["F01.1", "F01.10"])
-def test_an_item_code_already_used_is_refused_even_when_retired(seeded_round, personas, code):
+def test_an_item_code_already_used_is_refused_even_when_retired(framework, personas, code):
     moderator = personas["moderator"]
     item = Item.objects.get(code="F01.10")
     services.retire_item(item, user=moderator, reason="dropped", expected_version=item.version)
@@ -553,7 +533,7 @@ def test_an_item_code_already_used_is_refused_even_when_retired(seeded_round, pe
     assert database_state() == before
 
 
-def test_a_contributor_cannot_add_an_item(seeded_round, personas):
+def test_a_contributor_cannot_add_an_item(framework, personas):
     with pytest.raises(PermissionDenied):
         services.create_item(new_item(), user=personas["alice"], reason="new")
 
@@ -616,7 +596,7 @@ def test_an_option_still_used_in_answers_cannot_be_removed_but_an_unused_one_can
     assert "maps" not in Item.objects.get(code="F01.3").options
 
 
-def test_rewording_keeps_the_code_and_is_logged(seeded_round, personas):
+def test_rewording_keeps_the_code_and_is_logged(framework, personas):
     item = Item.objects.get(code="F01.1")
 
     services.update_item(
@@ -633,7 +613,7 @@ def test_rewording_keeps_the_code_and_is_logged(seeded_round, personas):
     assert change.before == {"text": "Legal deposit of printed publications"}
 
 
-def test_an_items_code_never_changes(seeded_round, personas):
+def test_an_items_code_never_changes(framework, personas):
     item = Item.objects.get(code="F01.1")
 
     with pytest.raises(ValidationError) as caught:
@@ -659,9 +639,7 @@ def test_retiring_keeps_the_item_and_its_answers_under_the_same_code(draft, pers
     assert stored(draft)["F01.2"] == "1992"
 
 
-def test_a_new_edition_freezes_the_current_items_and_the_older_round_keeps_its_own(
-    draft, personas
-):
+def test_a_new_edition_freezes_the_current_items_and_the_older_round_keeps_its_own(draft, personas):
     moderator, old_round = personas["moderator"], draft.round
     retired = Item.objects.get(code="F01.2")
     services.retire_item(retired, user=moderator, reason="merged", expected_version=1)
@@ -691,23 +669,26 @@ def test_a_new_edition_freezes_the_current_items_and_the_older_round_keeps_its_o
         )
 
 
-def test_an_edition_keeps_the_wording_a_round_asked(seeded_round, personas):
+def test_an_edition_keeps_the_wording_a_round_asked(framework, personas):
     item = Item.objects.get(code="F01.1")
 
     services.update_item(
-        item, {"text": "Legal deposit of print"}, user=personas["moderator"], reason="x",
+        item,
+        {"text": "Legal deposit of print"},
+        user=personas["moderator"],
+        reason="x",
         expected_version=item.version,
     )
 
-    assert seeded_round.edition.item_text()["F01.1"] == "Legal deposit of printed publications"
+    assert framework.edition.item_text()["F01.1"] == "Legal deposit of printed publications"
 
 
-def test_only_moderators_publish_editions_and_create_rounds(seeded_round, personas):
+def test_only_moderators_publish_editions_and_create_rounds(framework, personas):
     with pytest.raises(PermissionDenied):
         services.publish_edition("2021-edition", "2021", user=personas["alice"])
     with pytest.raises(PermissionDenied):
         services.create_round(
-            {"slug": "2021", "name": "2021", "year": 2021, "edition": seeded_round.edition},
+            {"slug": "2021", "name": "2021", "year": 2021, "edition": framework.edition},
             user=personas["alice"],
         )
 
@@ -730,13 +711,13 @@ def test_a_round_cannot_change_edition_once_it_has_profiles(draft, personas):
 
 
 def test_starting_a_profile_replaces_the_librarys_demo_profile_and_logs_the_deletion(
-    seeded_round, personas, registry
+    framework, personas, registry
 ):
-    demo.generate(seeded_round, [registry["A"], registry["B"]])
-    demo_profile = Profile.objects.get(library=registry["A"], round=seeded_round)
-    results_version = Round.objects.get(pk=seeded_round.pk).results_version
+    demo.generate(framework, [registry["A"], registry["B"]])
+    demo_profile = Profile.objects.get(library=registry["A"], round=framework)
+    results_version = Round.objects.get(pk=framework.pk).results_version
 
-    profile = services.start_profile(registry["A"], seeded_round, user=personas["alice"])
+    profile = services.start_profile(registry["A"], framework, user=personas["alice"])
 
     assert profile.pk != demo_profile.pk
     assert not Profile.objects.filter(pk=demo_profile.pk).exists()
@@ -745,15 +726,15 @@ def test_starting_a_profile_replaces_the_librarys_demo_profile_and_logs_the_dele
     assert stored(profile) == {}
     deletion = changes_for(demo_profile).get(action=ChangeAction.DELETE)
     assert (deletion.user, deletion.reason) == (personas["alice"], "Demo answers replaced")
-    assert Round.objects.get(pk=seeded_round.pk).results_version == results_version + 1
+    assert Round.objects.get(pk=framework.pk).results_version == results_version + 1
     assert Profile.objects.get(library=registry["B"]).is_demo  # other demo profiles stay
 
 
-def test_a_member_cannot_replace_a_demo_profile(seeded_round, personas, registry):
-    demo.generate(seeded_round, [registry["A"]])
+def test_a_member_cannot_replace_a_demo_profile(framework, personas, registry):
+    demo.generate(framework, [registry["A"]])
 
     with pytest.raises(PermissionDenied):
-        services.start_profile(registry["A"], seeded_round, user=personas["member"])
+        services.start_profile(registry["A"], framework, user=personas["member"])
 
     assert Profile.objects.get(library=registry["A"]).is_demo
 
@@ -783,8 +764,8 @@ def test_removing_demo_data_deletes_only_demo_profiles_and_they_do_not_come_back
     assert stored(draft) == real
 
 
-def test_only_moderators_remove_demo_data(seeded_round, personas, registry):
-    demo.generate(seeded_round, [registry["B"]])
+def test_only_moderators_remove_demo_data(framework, personas, registry):
+    demo.generate(framework, [registry["B"]])
 
     with pytest.raises(PermissionDenied):
         services.remove_demo_data(user=personas["alice"])

@@ -69,11 +69,6 @@ def test_a_multi_answer_that_chooses_nothing_is_stored_as_none(raw):
     assert clean(AnswerType.MULTI, raw, MATERIAL) == "none"
 
 
-@pytest.mark.xfail(
-    reason="BUG: values._many_of compares the text with 'none' case-sensitively, so 'None' "
-    "(a spreadsheet's capital) is refused although options and 'unknown' ignore case",
-    strict=True,
-)
 @pytest.mark.parametrize("raw", ["None", "NONE"])
 def test_none_for_a_multi_answer_is_read_whatever_the_case(raw):
     assert clean(AnswerType.MULTI, raw, MATERIAL) == "none"

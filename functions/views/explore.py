@@ -21,20 +21,24 @@ MIN_COMPARE, MAX_COMPARE = 2, 8
 LEGAL_DEPOSIT_ITEMS = ("F01.1", "F01.4", "F01.5", "F01.6", "F01.2")
 
 
-def _meta(request, round_) -> dict:
+def _meta(request, round_, demo: bool) -> dict:
     return {
         "licence": DATA_LICENCE,
         "source": settings.SITE_URL + request.path,
         "round": round_.name if round_ else None,
-        "demo_data": queries.demo_in(round_),
+        "demo_data": demo,
     }
 
 
-def _download(request, fmt, rows, columns, name, round_):
+def _download(request, fmt, rows, columns, name, round_, demo: bool | None = None):
+    """CSV or JSON of the rows; `demo` says whether they include demo answers (default: any
+    demo profile in the round, for tables that cover the whole round)."""
     if fmt == "csv":
         return csv_response(rows, columns, name)
     if fmt == "json":
-        return json_response(rows, name, _meta(request, round_))
+        if demo is None:
+            demo = queries.demo_in(round_)
+        return json_response(rows, name, _meta(request, round_, demo))
     raise Http404
 
 
@@ -122,7 +126,8 @@ def item_detail(request, code: str, fmt: str | None = None):
             "source_url",
             "demo",
         ]
-        return _download(request, fmt, rows, columns, f"item-{item.code}", round_)
+        demo = any(a.is_demo for a in answers)
+        return _download(request, fmt, rows, columns, f"item-{item.code}", round_, demo)
     item_map = maps.item_map(
         item,
         answers,
@@ -192,7 +197,7 @@ def compare(request, fmt: str | None = None):
             for item, values, differ in item_rows
         ]
         columns = ["item", "question", *[lib.slug for lib in libraries], "differ"]
-        return _download(request, fmt, rows, columns, "comparison", round_)
+        return _download(request, fmt, rows, columns, "comparison", round_, data.has_demo)
     status = 400 if errors and request.GET.get("libraries") else 200
     profiled = {p.library_id for p in data.profiles} if data else set()
     return render(
@@ -264,7 +269,7 @@ def positions(request, fmt: str | None = None):
             "peers",
             "demo",
         ]
-        return _download(request, fmt, rows, columns, "positions", round_)
+        return _download(request, fmt, rows, columns, "positions", round_, result.has_demo)
     colour = "cluster" if request.GET.get("colour") == "cluster" else "region"
     return render(
         request,
@@ -407,6 +412,7 @@ def legal_deposit(request, fmt: str | None = None):
             ["library", "library_name", "country_iso2", *LEGAL_DEPOSIT_ITEMS, "demo"],
             "legal-deposit",
             round_,
+            bool(data and data.has_demo),
         )
     item = items.get(shown)
     answers = queries.item_answers(round_, item) if round_ and item else []

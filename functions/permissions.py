@@ -39,7 +39,8 @@ def can_edit_profile(user, profile) -> bool:
     if is_moderator(user):
         return True
     return (
-        profile.round.status == RoundStatus.OPEN
+        not profile.is_demo  # demo answers are replaced by starting the real profile, not edited
+        and profile.round.status == RoundStatus.OPEN
         and profile.status in CONTRIBUTOR_EDITABLE
         and is_contributor_for(user, profile.library)
     )

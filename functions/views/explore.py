@@ -4,7 +4,7 @@ participation. Every table can be downloaded as CSV and JSON."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -185,7 +185,7 @@ def compare(request, fmt: str | None = None):
         table = _comparison(round_, libraries, data, only_differ)
     if fmt:
         if errors:
-            raise Http404(" ".join(errors))
+            return HttpResponseBadRequest(" ".join(errors), content_type="text/plain")
         rows = [
             {
                 "item": item.code,

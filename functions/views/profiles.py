@@ -70,10 +70,11 @@ def profile_detail(request, slug: str, year: int):
             "profile": profile,
             "areas": areas,
             "coverage": _coverage_chart(areas, library),
-            "other_rounds": Profile.objects.filter(library=library)
-            .exclude(round=round_)
-            .select_related("round"),
-            "can_start": profile is None and permissions.can_start_profile(user, library, round_),
+            "other_rounds": permissions.visible_profiles(
+                user, Profile.objects.filter(library=library).exclude(round=round_)
+            ).select_related("round"),
+            "can_start": (profile is None or profile.is_demo)
+            and permissions.can_start_profile(user, library, round_),
             "can_edit": bool(profile) and permissions.can_edit_profile(user, profile),
             "can_submit": bool(profile) and permissions.can_submit_profile(user, profile),
             "can_review": bool(profile) and permissions.can_review_profile(user, profile),
@@ -147,7 +148,7 @@ def profile_edit(request, slug: str, year: int, area: str):
             )
         except ConflictError as exc:
             conflict = exc.changes_since().select_related("content_type")
-            form = _resubmit(request, items, profile, exc.current.version)
+            form = _resubmit(request, items, form, exc)
             messages.error(request, CONFLICT_MESSAGE)
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -172,14 +173,43 @@ def profile_edit(request, slug: str, year: int, area: str):
     )
 
 
-def _resubmit(request, items, profile, version) -> ProfileAreaForm:
+def _resubmit(request, items, typed: ProfileAreaForm, conflict: ConflictError) -> ProfileAreaForm:
+    """The form again, on top of the current version: what this editor changed from the version
+    they started from is kept; everything else takes the values saved meanwhile, so saving again
+    does not undo the other person's work."""
+    current = conflict.current
+    current._answers = None
+    now = current.snapshot()
+    started = dict(now)
+    for change in conflict.changes_since().order_by("-id"):  # newest first, back to the start
+        started.update(change.before or {})
+    mine = typed.answers()
     data = request.POST.copy()
-    data["version"] = version
-    profile.refresh_from_db()
-    profile._answers = None
-    form = ProfileAreaForm(data, items=items, answers=profile.answer_map())
+    data["version"] = current.version
+    for item in items:
+        for part, key in _SNAPSHOT_PARTS:
+            field = f"{item.code}-{part}"
+            if _same(mine[item.code].get(part), started.get(f"{key}:{item.code}")):
+                value = now.get(f"{key}:{item.code}") or ""
+                values = (
+                    value.split(";") if part == "value" and item.answer_type == "multi" else [value]
+                )
+                data.setlist(field, [v for v in values if v] or [""])
+    form = ProfileAreaForm(data, items=items, answers=current.answer_map())
     form.is_valid()
     return form
+
+
+_SNAPSHOT_PARTS = (
+    ("value", "answer"),
+    ("note", "note"),
+    ("source_url", "source"),
+    ("since", "since"),
+)
+
+
+def _same(typed, stored) -> bool:
+    return str(typed or "").strip() == str(stored or "").strip()
 
 
 def _next_area(profile, areas, code, wanted) -> str:

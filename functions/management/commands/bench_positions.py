@@ -45,6 +45,7 @@ class Command(BaseCommand):
             raise CommandError("Run with production settings (DEBUG=0): make bench-positions")
         sizes = [int(s) for s in options["sizes"].split(",") if s.strip()]
         call_command("generate_scale_data", libraries=max(sizes), force=True, stdout=self.stdout)
+        call_command("collectstatic", interactive=False, verbosity=0)
         edition = FrameworkEdition.objects.order_by("published_at").first()
         if edition is None:
             raise CommandError("No framework edition: run load_seed first.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import EditMetaForm
@@ -83,7 +84,7 @@ _PARTS = ("value", "note", "source_url", "since")
 
 
 def _value_field(item: Item, value: str) -> forms.Field:
-    label = f"{item.code} {item.text}"
+    label = f"{item.code} {item.label}"
     help_text = item.help_text
     if item.answer_type == AnswerType.MULTI:
         choices = [(o, o) for o in item.options]
@@ -180,16 +181,38 @@ class ItemForm(EditMetaForm, forms.ModelForm):
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.initial["options"] = "\n".join(self.instance.options)
+        translations = self.instance.translations if self.instance.pk else {}
+        for code, name in translation_languages():
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=_("Question in %(language)s") % {"language": name},
+                required=False,
+                max_length=300,
+                initial=translations.get(code, ""),
+            )
 
     def clean_options(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
 
     def values(self) -> dict:
-        return {
+        values = {
             name: self.cleaned_data[name]
             for name in (*self.Meta.fields, "options")
             if name in self.cleaned_data and name != "code"
         }
+        translations = dict(self.instance.translations) if self.instance.pk else {}
+        for code, _name in translation_languages():
+            text = self.cleaned_data.get(f"text_{code}", "").strip()
+            if text:
+                translations[code] = text
+            else:
+                translations.pop(code, None)
+        values["translations"] = translations
+        return values
+
+
+def translation_languages() -> list[tuple[str, str]]:
+    """The interface languages other than English, in which reference data can be translated."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES if code != "en"]
 
     def _post_clean(self):
         pass  # the service validates the model with the values it saves

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Versioned
@@ -37,6 +38,12 @@ item_code_validator = RegexValidator(
 ANSWER_KEYS = ("answer", "note", "source", "since")
 
 
+def translated(translations: dict, english: str) -> str:
+    """Reference data is written in English and translated per language code ("fr", "ar"…)."""
+    language = (get_language() or "en").split("-")[0]
+    return (translations or {}).get(language) or english
+
+
 class Area(Versioned):
     """A group of functions (e.g. F01 Legal deposit), with the weight its items carry."""
 
@@ -45,8 +52,11 @@ class Area(Versioned):
     weight = models.CharField(_("weight"), max_length=10, choices=Weight.choices)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     description = models.TextField(_("description"), blank=True)
+    translations = models.JSONField(
+        _("translations"), default=dict, blank=True, help_text=_("The name in other languages.")
+    )
 
-    history_fields = ("name", "weight", "position", "description")
+    history_fields = ("name", "weight", "position", "description", "translations")
 
     class Meta:
         verbose_name = _("area")
@@ -54,10 +64,15 @@ class Area(Versioned):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label}"
 
     def get_absolute_url(self) -> str:
         return f"{reverse('functions:framework')}#{self.code}"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language, or in English where no translation exists."""
+        return translated(self.translations, self.name)
 
     @property
     def weight_factor(self) -> float:
@@ -83,6 +98,9 @@ class Item(Versioned):
         help_text=_("Numbers that grow with the population can be mapped per million people."),
     )
     retired = models.BooleanField(_("retired"), default=False)
+    translations = models.JSONField(
+        _("translations"), default=dict, blank=True, help_text=_("The question in other languages.")
+    )
 
     history_fields = (
         "area",
@@ -94,6 +112,7 @@ class Item(Versioned):
         "unit",
         "per_capita",
         "retired",
+        "translations",
     )
 
     class Meta:
@@ -102,10 +121,15 @@ class Item(Versioned):
         ordering = ["area__position", "area__code", "position", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.text}"
+        return f"{self.code} {self.label}"
 
     def get_absolute_url(self) -> str:
         return reverse("functions:item", args=[self.code])
+
+    @property
+    def label(self) -> str:
+        """The question in the reader's language, or in English where no translation exists."""
+        return translated(self.translations, self.text)
 
     def clean(self) -> None:
         categorical = self.answer_type in (AnswerType.CHOICE, AnswerType.MULTI)

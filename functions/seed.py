@@ -23,6 +23,7 @@ from .choices import AnswerType, RoundStatus, Weight
 from .models import Area, FrameworkEdition, Item, Round
 
 FRAMEWORK_FILE = SEED_DIR / "functions.yaml"
+TRANSLATIONS_FILE = "functions_translations.yaml"
 SEED_REASON = "Seed data"
 ITEM_KEYS = {"code", "type", "text", "options", "unit"}
 PER_CAPITA_UNITS = {"items", "registered users", "visits", "FTE", "EUR"}
@@ -38,6 +39,7 @@ class FrameworkReport:
     items: int = 0
     editions: int = 0
     rounds: int = 0
+    translations: int = 0
 
 
 def read_framework(path: Path = FRAMEWORK_FILE) -> dict:
@@ -97,6 +99,7 @@ def _item_problems(where: str, area: dict, item: dict, seen: set[str]) -> list[s
 
 def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
     data = read_framework(path)
+    texts = read_translations(path.parent / TRANSLATIONS_FILE, data)
     report = FrameworkReport()
     with transaction.atomic():
         for position, area_data in enumerate(data["areas"], start=1):
@@ -108,12 +111,13 @@ def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
                         "name": area_data["name"],
                         "weight": area_data["weight"],
                         "position": position,
+                        "translations": texts.get(area_data["code"], {}),
                     },
                     user=SEED,
                     reason=SEED_REASON,
                 )
                 report.areas += 1
-            report.items += _load_items(area, area_data["items"])
+            report.items += _load_items(area, area_data["items"], texts)
         edition = FrameworkEdition.objects.filter(code=data["edition"]).first()
         if edition is None:
             edition = services.publish_edition(
@@ -127,10 +131,54 @@ def load_framework(path: Path = FRAMEWORK_FILE) -> FrameworkReport:
         if not Round.objects.filter(edition=edition).exists():
             _first_round(edition)
             report.rounds += 1
+        report.translations = _fill_translations(texts)
     return report
 
 
-def _load_items(area: Area, items: list[dict]) -> int:
+def read_translations(path: Path, framework: dict) -> dict[str, dict[str, str]]:
+    """{code: {language: text}} from the translations file (none when it is absent)."""
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise FrameworkFileError(f"{path.name}: {exc}") from exc
+    codes = {a["code"] for a in framework["areas"]}
+    codes |= {i["code"] for a in framework["areas"] for i in a.get("items") or []}
+    unknown = sorted({str(code) for texts in data.values() for code in texts} - codes)
+    if unknown:
+        raise FrameworkFileError(f"{path.name}: unknown codes {', '.join(unknown)}")
+    by_code: dict[str, dict[str, str]] = {}
+    for language, texts in data.items():
+        for code, text in texts.items():
+            if text:
+                by_code.setdefault(str(code), {})[language] = str(text).strip()
+    return by_code
+
+
+def _fill_translations(texts: dict[str, dict[str, str]]) -> int:
+    """Add translations missing on existing areas and items; a moderator's are kept."""
+    objects = {a.code: a for a in Area.objects.all()} | {i.code: i for i in Item.objects.all()}
+    changed: dict[str, dict] = {}
+    for code, by_language in texts.items():
+        obj = objects.get(code)
+        for language, text in by_language.items():
+            if obj is not None and not obj.translations.get(language):
+                changed.setdefault(code, dict(obj.translations))[language] = text
+    for code, translations in changed.items():
+        obj = objects[code]
+        update = services.update_area if isinstance(obj, Area) else services.update_item
+        update(
+            obj,
+            {"translations": translations},
+            user=SEED,
+            reason=SEED_REASON,
+            expected_version=obj.version,
+        )
+    return len(changed)
+
+
+def _load_items(area: Area, items: list[dict], texts: dict) -> int:
     created = 0
     for position, data in enumerate(items, start=1):
         if Item.objects.filter(code=data["code"]).exists():
@@ -145,6 +193,7 @@ def _load_items(area: Area, items: list[dict]) -> int:
                 "options": list(data.get("options") or []),
                 "unit": data.get("unit", ""),
                 "per_capita": data["type"] == "number" and data.get("unit") in PER_CAPITA_UNITS,
+                "translations": texts.get(data["code"], {}),
             },
             user=SEED,
             reason=SEED_REASON,

@@ -100,6 +100,7 @@ def framework_content() -> dict:
             {
                 "code": item.code,
                 "text": item.text,
+                "translations": dict(item.translations),
                 "type": item.answer_type,
                 "options": list(item.options),
                 "unit": item.unit,

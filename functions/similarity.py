@@ -23,6 +23,7 @@ DEFAULT_CLUSTERS = 5
 MAX_CLUSTERS = 12
 PEERS = 5
 CACHE_SECONDS = 7 * 24 * 3600
+RESULT_FORMAT = "2"  # raised when Result changes, so no process reads an older cached shape
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Result:
     """What the pages and the API show; the n×n matrices are dropped to keep the cache small."""
 
     round_id: int
+    round_year: int
     areas: tuple[str, ...]
     clusters_wanted: int
     items: list[str]
@@ -83,7 +85,14 @@ def similarity_items(round_: Round, areas: tuple[str, ...] = ()) -> list[Item]:
 
 def cache_key(round_: Round, areas: tuple[str, ...], clusters: int) -> str:
     return ":".join(
-        ["positions", str(round_.pk), str(round_.results_version), ",".join(areas), str(clusters)]
+        [
+            "positions",
+            RESULT_FORMAT,
+            str(round_.pk),
+            str(round_.results_version),
+            ",".join(areas),
+            str(clusters),
+        ]
     )
 
 
@@ -118,6 +127,7 @@ def compute(round_: Round, areas: tuple[str, ...], clusters: int) -> Result:
     libraries = {p.library_id: _library_info(p.library, p.is_demo) for p in data.profiles}
     return Result(
         round_id=round_.pk,
+        round_year=round_.year,
         areas=areas,
         clusters_wanted=clusters,
         items=[item.code for item in items],

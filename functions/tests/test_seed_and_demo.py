@@ -291,3 +291,53 @@ def test_generating_demo_profiles_always_raises_the_stored_results_version(
     demo.generate(stale, [registry["B"]])
 
     assert Round.objects.get(pk=framework.pk).results_version > published_version
+
+
+# Translations of the framework ---------------------------------------------------------------
+
+
+def test_the_framework_is_loaded_with_its_french_questions_shown_on_french_pages(framework, client):
+    item = Item.objects.get(code="F01.1")
+    assert item.translations["fr"].startswith("Dépôt légal")
+    french = client.get("/fr/functions/F01.1/")
+    english = client.get("/en/functions/F01.1/")
+    assert item.translations["fr"] in french.content.decode()
+    assert "Legal deposit of printed publications" in english.content.decode()
+    assert (
+        Area.objects.get(code="F02").translations["fr"]
+        in client.get("/fr/functions/").content.decode()
+    )
+
+
+def test_loading_again_keeps_a_moderators_translation_and_fills_a_missing_one(framework, personas):
+    moderator = personas["moderator"]
+    item = Item.objects.get(code="F01.1")
+    services.update_item(
+        item,
+        {"translations": {"fr": "Dépôt légal de l'imprimé"}},
+        user=moderator,
+        reason="plus court",
+        expected_version=item.version,
+    )
+    other = Item.objects.get(code="F01.2")
+    services.update_item(
+        other, {"translations": {}}, user=moderator, reason="x", expected_version=other.version
+    )
+
+    report = load_framework()
+
+    assert report.translations == 1
+    assert Item.objects.get(code="F01.1").translations == {"fr": "Dépôt légal de l'imprimé"}
+    assert Item.objects.get(code="F01.2").translations["fr"].startswith("Année")
+
+
+def test_a_translation_of_an_unknown_code_is_refused_and_nothing_is_loaded(db, tmp_path):
+    path = write_framework(tmp_path, small_framework(GOOD_ITEM))
+    (tmp_path / "functions_translations.yaml").write_text(
+        'fr:\n  F01.1: "Dépôt légal"\n  F09.9: "Inconnu"\n', encoding="utf-8"
+    )
+
+    with pytest.raises(FrameworkFileError, match="F09.9"):
+        load_framework(path)
+
+    assert not Item.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from libraries.export import csv_response, json_response
@@ -334,7 +335,7 @@ def _scatter(result, colour: str) -> str:
             x=result.coordinates[pk][0],
             y=result.coordinates[pk][1],
             group=_group(info, result, pk, colour),
-            url=info["url"],
+            url=reverse("functions:profile", args=[info["slug"], result.round_year]),
         )
         for pk in result.library_ids
         if pk in result.coordinates

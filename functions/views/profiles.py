@@ -88,7 +88,7 @@ def _coverage_chart(areas, library) -> str:
     rows = [
         (
             a["area"].code,
-            a["area"].name,
+            a["area"].label,
             a["answered"] / a["total"] if a["total"] else 0,
             _("%(n)s of %(total)s answered") % {"n": a["answered"], "total": a["total"]},
         )

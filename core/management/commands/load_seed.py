@@ -39,5 +39,6 @@ class Command(BaseCommand):
             raise CommandError(f"The framework was not loaded.\n{exc}") from exc
         self.stdout.write(
             f"function framework: {framework.areas} areas, {framework.items} items, "
-            f"{framework.editions} editions, {framework.rounds} rounds created"
+            f"{framework.editions} editions, {framework.rounds} rounds created, "
+            f"{framework.translations} translations added"
         )

@@ -5,6 +5,7 @@ member (signed up, no library), anonymous.
 """
 
 import pytest
+from django.utils import translation
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
@@ -23,6 +24,15 @@ def _clear_cache():
     cache.clear()  # rate limits and cached pages must not leak between tests
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English: a request to a French page leaves French active in the
+    thread, and messages built outside a request would otherwise come out in French."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def make_user(email: str, role: str = Role.MEMBER, **extra) -> User:

@@ -5,9 +5,9 @@ member (signed up, no library), anonymous.
 """
 
 import pytest
-from django.utils import translation
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.choices import AffiliationStatus, Role
 from accounts.models import Affiliation, User

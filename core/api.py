@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from .filters import ChangeFilterSet
 from .models import Change
-from .services import ConflictError
+from .services import ConflictError, visible_changes
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -141,3 +141,6 @@ class ChangeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ChangeSerializer
     filterset_class = ChangeFilterSet
     queryset = Change.objects.select_related("content_type")
+
+    def get_queryset(self):
+        return visible_changes(self.request.user, super().get_queryset())

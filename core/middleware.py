@@ -96,14 +96,18 @@ class PublicPageCacheMiddleware:
             return False
         if request.path.startswith(self.SKIP_PREFIXES) or "/accounts/" in request.path:
             return False
+        if "Authorization" in request.headers:
+            return False  # an API client with a token may see more than a visitor
         cookies = request.COOKIES
         return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
     @staticmethod
     def cacheable_response(request, response) -> bool:
         # A page that embeds a CSRF token belongs to one visitor; never share it.
+        user = getattr(request, "user", None)
         return (
             response.status_code == 200
+            and not (user is not None and user.is_authenticated)
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not getattr(response, "streaming", False)

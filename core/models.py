@@ -91,6 +91,11 @@ class Change(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason for change"), blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Unpublished work (e.g. a draft profile) is logged for its editors only."),
+    )
     reverts = models.ForeignKey(
         "self",
         verbose_name=_("reverts"),

@@ -70,7 +70,14 @@ def record_change(
         after=after,
         reason=reason.strip()[:MAX_REASON_LENGTH],
         reverts=reverts,
+        is_public=obj.change_is_public() if hasattr(obj, "change_is_public") else True,
     )
+
+
+def visible_changes(user, queryset=None):
+    """The changes this user may read: moderators all, everyone else the public ones."""
+    queryset = Change.objects.all() if queryset is None else queryset
+    return queryset if permissions.is_moderator(user) else queryset.filter(is_public=True)
 
 
 def changes_for(obj: models.Model):

@@ -30,7 +30,7 @@ CHANGES_PER_PAGE = 50
 
 
 def home(request):
-    recent = Change.objects.select_related("content_type")[:5]
+    recent = services.visible_changes(request.user).select_related("content_type")[:5]
     return render(
         request,
         "core/home.html",
@@ -47,7 +47,7 @@ def key_numbers() -> dict[str, int]:
         "libraries": Library.objects.count(),
         "countries": Country.objects.filter(libraries__isnull=False).distinct().count(),
         "organisations": Organisation.objects.count(),
-        "changes": Change.objects.count(),
+        "changes": Change.objects.filter(is_public=True).count(),
     }
 
 
@@ -67,7 +67,8 @@ def change_queryset():
 
 
 def change_list(request):
-    filterset = ChangeFilterSet(request.GET or None, queryset=change_queryset())
+    changes = services.visible_changes(request.user, change_queryset())
+    filterset = ChangeFilterSet(request.GET or None, queryset=changes)
     page = Paginator(filterset.qs, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     counts = dict(
         filterset.qs.order_by()
@@ -88,7 +89,7 @@ def change_list(request):
 
 
 def change_detail(request, pk: int):
-    change = get_object_or_404(change_queryset(), pk=pk)
+    change = get_object_or_404(services.visible_changes(request.user, change_queryset()), pk=pk)
     return render(
         request,
         "core/change_detail.html",
@@ -133,7 +134,8 @@ class ChangeFeed(Feed):
 
     def get_object(self, request):
         # The feed object is shared between requests: carry the filtered changes, not the request.
-        return ChangeFilterSet(request.GET or None, queryset=change_queryset()).qs
+        public = change_queryset().filter(is_public=True)
+        return ChangeFilterSet(request.GET or None, queryset=public).qs
 
     def link(self):
         return reverse("core:changes")

@@ -141,6 +141,7 @@ def coverage_bars(
     title: str,
     desc: str,
     id_prefix: str = "coverage",
+    empty: str = "No data",
 ) -> str:
     """Horizontal bars, one per (area code, area label, share 0..1, detail text)."""
     width, row_height, bar_height, top = 740, 28, 14, 8
@@ -149,7 +150,7 @@ def coverage_bars(
     height = top * 2 + max(len(rows), 1) * row_height
     parts = _svg_start(id_prefix, width, height, title, desc, "coverage")
     if not rows:
-        parts.append(_text(width / 2, _baseline(height / 2), "No data", "chart-empty", "middle"))
+        parts.append(_text(width / 2, _baseline(height / 2), empty, "chart-empty", "middle"))
     for i, (code, label, share, detail) in enumerate(rows):
         share = min(max(float(share), 0.0), 1.0) if math.isfinite(share) else 0.0
         percent = f"{number(share * 100)}%"
@@ -180,6 +181,7 @@ def scatter_plot(
     title: str,
     desc: str,
     id_prefix: str = "positions",
+    empty: str = "No data",
     x_label: str = "",
     y_label: str = "",
 ) -> str:
@@ -209,7 +211,7 @@ def scatter_plot(
         )
     drawable = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y)]
     if not drawable:
-        parts.append(_text(width / 2, _baseline(height / 2), "No data", "chart-empty", "middle"))
+        parts.append(_text(width / 2, _baseline(height / 2), empty, "chart-empty", "middle"))
         parts.append("</svg>")
         return "\n".join(parts)
 
@@ -292,6 +294,7 @@ def dendrogram(
     title: str,
     desc: str,
     id_prefix: str = "dendrogram",
+    empty: str = "No data",
 ) -> str:
     """A horizontal tree: leaves as rows on the left, merges further right the less alike.
 
@@ -311,7 +314,7 @@ def dendrogram(
     height = top + max(n, 1) * row_height + axis_height
     parts = _svg_start(id_prefix, width, height, title, desc, "dendrogram")
     if n == 0:
-        parts.append(_text(width / 2, _baseline(height / 2), "No data", "chart-empty", "middle"))
+        parts.append(_text(width / 2, _baseline(height / 2), empty, "chart-empty", "middle"))
         parts.append("</svg>")
         return "\n".join(parts)
 

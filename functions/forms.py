@@ -209,13 +209,13 @@ class ItemForm(EditMetaForm, forms.ModelForm):
         values["translations"] = translations
         return values
 
+    def _post_clean(self):
+        pass  # the service validates the model with the values it saves
+
 
 def translation_languages() -> list[tuple[str, str]]:
     """The interface languages other than English, in which reference data can be translated."""
     return [(code, str(name)) for code, name in settings.LANGUAGES if code != "en"]
-
-    def _post_clean(self):
-        pass  # the service validates the model with the values it saves
 
 
 class EditionForm(forms.Form):

@@ -99,6 +99,8 @@ def _read(upload) -> tuple[list[str], list[dict]]:
             raise ImportError_([ImportProblem(0, "-", _("The file is not UTF-8 text."))]) from exc
     try:
         reader = csv.DictReader(io.StringIO(raw))
+        # Headers as typed in a spreadsheet ("item, value") name the same columns.
+        reader.fieldnames = [(h or "").strip() for h in reader.fieldnames or []]
         rows = list(reader)
     except csv.Error as exc:
         raise ImportError_([ImportProblem(0, "-", str(exc))]) from exc
@@ -106,7 +108,7 @@ def _read(upload) -> tuple[list[str], list[dict]]:
         raise ImportError_(
             [ImportProblem(0, "-", _("At most %(n)s rows per file.") % {"n": MAX_ROWS})]
         )
-    return [h.strip() for h in reader.fieldnames or []], rows
+    return list(reader.fieldnames), rows
 
 
 def import_profile(profile: Profile, upload, *, user, expected_version: int | None) -> int:
@@ -202,6 +204,11 @@ def import_round(round_: Round, upload, *, user) -> int:
             problems.append(ImportProblem(number, "library", text % {"slug": slug}))
             continue
         seen.add(slug)
+        if _cell(row.get("demo")).casefold() == "yes":
+            # Invented answers must never come back as a library's real ones.
+            message = _("This row holds demo answers; remove it or set demo to “no”.")
+            problems.append(ImportProblem(number, "demo", message))
+            continue
         answers = {code: {"value": _cell(row.get(code))} for code in codes}
         for problem in _check(round_, answers, {}):
             code = problem.message.split(":", 1)[0].split(" ")[0]

@@ -326,7 +326,9 @@ class Profile(Versioned):
     )
     answered = models.PositiveSmallIntegerField(_("answered items"), default=0, editable=False)
 
-    history_fields = ("status", "review_comment")
+    # The reviewer's comment is for the contributors: it is in the (private) log entry of the
+    # send-back, not in the public snapshot.
+    history_fields = ("status",)
 
     class Meta:
         verbose_name = _("profile")
@@ -349,6 +351,10 @@ class Profile(Versioned):
 
     def related_for_history(self):
         return self
+
+    def change_is_public(self) -> bool:
+        """Work on a profile is public once it is published; drafts are for their editors."""
+        return self.status == ProfileStatus.PUBLISHED
 
     @property
     def is_published(self) -> bool:
@@ -414,19 +420,29 @@ class Profile(Versioned):
             return str(labels[kind] % {"code": code})
         return super().history_label(name)
 
+    @classmethod
+    def from_db(cls, db, field_names, values_):
+        profile = super().from_db(db, field_names, values_)
+        profile._stored_status = getattr(profile, "status", None)
+        return profile
+
     def save(self, *args, **kwargs):
-        if getattr(self, "_answers_dirty", False):
+        dirty = getattr(self, "_answers_dirty", False)
+        if dirty:
             self.answered = sum(1 for a in self._answers.values() if a.get("value"))
+        was_published = getattr(self, "_stored_status", None) == ProfileStatus.PUBLISHED
         super().save(*args, **kwargs)
-        if getattr(self, "_answers_dirty", False):
+        if dirty:
             _write_answers(self)
             self._answers_dirty = False
-            if self.status == ProfileStatus.PUBLISHED:
-                # Whatever path changed published answers (an edit, an import, a revert), the
-                # cached similarity of the round must be computed again.
-                Round.objects.filter(pk=self.round_id).update(
-                    results_version=models.F("results_version") + 1
-                )
+        published = self.status == ProfileStatus.PUBLISHED
+        if (dirty and published) or was_published != published:
+            # Whatever path changed what the round publishes (an edit, an import, a revert of
+            # answers or of a publication), its cached similarity must be computed again.
+            Round.objects.filter(pk=self.round_id).update(
+                results_version=models.F("results_version") + 1
+            )
+        self._stored_status = self.status
 
 
 _SNAPSHOT_FIELD = {"answer": "value", "note": "note", "source": "source_url", "since": "since"}

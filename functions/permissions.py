@@ -29,6 +29,11 @@ def can_view_profile(user, profile) -> bool:
     )
 
 
+def can_see_unpublished(user, profile) -> bool:
+    """Drafts, send-back comments and the log of unpublished work: editors and moderators."""
+    return is_moderator(user) or is_contributor_for(user, profile.library)
+
+
 def can_start_profile(user, library, round_) -> bool:
     if is_moderator(user):
         return True

@@ -38,7 +38,16 @@ def create_area(data: dict, *, user, reason: str = "") -> Area:
 
 def update_area(area: Area, data: dict, *, user, reason: str, expected_version) -> Area:
     _require_framework_editor(user)
-    return save_edit(area, data, user=user, reason=reason, expected_version=expected_version)
+    with transaction.atomic():
+        saved = save_edit(area, data, user=user, reason=reason, expected_version=expected_version)
+        if "weight" in data:
+            framework_changed()
+        return saved
+
+
+def framework_changed() -> None:
+    """An area's weight or an item's type changed: every round's similarity is computed again."""
+    Round.objects.update(results_version=F("results_version") + 1)
 
 
 def create_item(data: dict, *, user, reason: str = "") -> Item:
@@ -67,7 +76,11 @@ def update_item(item: Item, data: dict, *, user, reason: str, expected_version) 
             raise ValidationError(
                 {"options": _("Options still used in answers: %(o)s.") % {"o": ", ".join(used)}}
             )
-    return save_edit(item, data, user=user, reason=reason, expected_version=expected_version)
+    with transaction.atomic():
+        saved = save_edit(item, data, user=user, reason=reason, expected_version=expected_version)
+        if {"answer_type", "area", "options"} & set(data):
+            framework_changed()
+        return saved
 
 
 def _options_in_use(item: Item, options: set[str]) -> list[str]:
@@ -249,7 +262,9 @@ def save_answers(
 def copy_previous_answers(profile: Profile, *, user, expected_version: int | None) -> int:
     """Fill unanswered items from the library's latest earlier profile; returns how many."""
     previous = (
-        Profile.objects.filter(library=profile.library, round__year__lt=profile.round.year)
+        Profile.objects.filter(
+            library=profile.library, round__year__lt=profile.round.year, is_demo=False
+        )
         .order_by("-round__year")
         .first()
     )
@@ -297,20 +312,19 @@ def publish_profile(profile: Profile, *, user, expected_version: int | None, com
         raise PermissionDenied(_("Only moderators can publish profiles."))
     if profile.status == ProfileStatus.PUBLISHED:
         raise ValidationError(_("This profile is already published."))
-    with transaction.atomic():
-        saved = _set_status(
-            profile,
-            ProfileStatus.PUBLISHED,
-            user=user,
-            reason=comment or _("Published"),
-            expected_version=expected_version,
-            extra={
-                "published_at": timezone.now(),
-                "review_comment": comment,
-                "reviewed_by": user if getattr(user, "is_authenticated", False) else None,
-            },
-        )
-        results_changed(saved.round)
+    # Saving the profile raises the round's results version (see Profile.save).
+    saved = _set_status(
+        profile,
+        ProfileStatus.PUBLISHED,
+        user=user,
+        reason=_("Published"),  # the reviewer's comment goes to the contributors only
+        expected_version=expected_version,
+        extra={
+            "published_at": timezone.now(),
+            "review_comment": comment,
+            "reviewed_by": user if getattr(user, "is_authenticated", False) else None,
+        },
+    )
     _notify_contributors(saved, _("The profile of %(profile)s was published."))
     return saved
 
@@ -323,18 +337,14 @@ def return_profile(profile: Profile, *, user, comment: str, expected_version) ->
         raise ValidationError({"comment": _("Say what needs to change.")})
     if profile.status not in (ProfileStatus.SUBMITTED, ProfileStatus.PUBLISHED):
         raise ValidationError(_("Only a submitted or published profile can be sent back."))
-    was_published = profile.is_published
-    with transaction.atomic():
-        saved = _set_status(
-            profile,
-            ProfileStatus.RETURNED,
-            user=user,
-            reason=comment,
-            expected_version=expected_version,
-            extra={"review_comment": comment.strip(), "reviewed_by": user},
-        )
-        if was_published:
-            results_changed(saved.round)
+    saved = _set_status(
+        profile,
+        ProfileStatus.RETURNED,
+        user=user,
+        reason=comment,
+        expected_version=expected_version,
+        extra={"review_comment": comment.strip(), "reviewed_by": user},
+    )
     _notify_contributors(saved, _("The profile of %(profile)s was sent back: %(comment)s"))
     return saved
 

@@ -97,7 +97,11 @@ def cache_key(round_: Round, areas: tuple[str, ...], clusters: int) -> str:
 
 
 def positions(
-    round_: Round, areas: tuple[str, ...] = (), clusters: int = DEFAULT_CLUSTERS
+    round_: Round,
+    areas: tuple[str, ...] = (),
+    clusters: int = DEFAULT_CLUSTERS,
+    *,
+    refresh_libraries: bool = True,
 ) -> Result:
     """The cached result for the round, areas and number of clusters; computed when missing."""
     areas = tuple(sorted(areas))
@@ -107,7 +111,18 @@ def positions(
     if result is None:
         result = compute(round_, areas, clusters)
         cache.set(key, result, CACHE_SECONDS)
+    elif refresh_libraries:
+        refresh_library_info(result, result.library_ids + result.excluded_ids)
     return result
+
+
+def refresh_library_info(result: Result, ids: list[int]) -> None:
+    """Names, countries and regions as they are now (one query): a library renamed or moved
+    since the computation shows its current name; its answers did not change."""
+    libraries = Library.objects.filter(pk__in=ids).select_related("country__region")
+    for library in libraries:
+        demo = result.libraries.get(library.pk, {}).get("is_demo", False)
+        result.libraries[library.pk] = _library_info(library, demo)
 
 
 def compute(round_: Round, areas: tuple[str, ...], clusters: int) -> Result:
@@ -168,8 +183,9 @@ def peers_of(
     """The library's nearest peers and cluster in the round (None when not analysed)."""
     if round_ is None:
         return None
-    result = positions(round_)
+    result = positions(round_, refresh_libraries=False)
     if library.pk not in result.clusters:
         return None
+    refresh_library_info(result, [pk for pk, _d, _n in result.peers[library.pk]])
     peers = [(result.libraries[pk], distance, n) for pk, distance, n in result.peers[library.pk]]
     return result, peers, result.clusters[library.pk]

@@ -8,6 +8,7 @@ unchanged. "unknown" is a real answer (the library does not know) and is never t
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +22,7 @@ UNKNOWN = "unknown"
 MULTI_SEPARATOR = ";"
 EARLIEST_YEAR = 1400
 MAX_TEXT = 2000
+MAX_DIGITS = 15  # up to 999 trillion: more than any count or budget a library reports
 
 
 def latest_year() -> int:
@@ -85,7 +87,7 @@ def _year(text: str, _options) -> str:
 def _number(text: str, _options) -> str:
     try:
         number = Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", ""))
-    except InvalidOperation as exc:
+    except (InvalidOperation, ArithmeticError, ValueError) as exc:
         raise ValidationError(
             _("“%(value)s” is not a number.") % {"value": text}, code="invalid_number"
         ) from exc
@@ -93,7 +95,9 @@ def _number(text: str, _options) -> str:
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": text})
     if number < 0:
         raise ValidationError(_("The number cannot be negative."), code="negative")
-    normalised = number.normalize()
+    if number.adjusted() >= MAX_DIGITS:
+        raise ValidationError(_("The number is too large."), code="too_large")
+    normalised = (number + 0).normalize()  # + 0 turns -0 into 0
     return format(normalised, "f") if normalised == normalised.to_integral() else str(normalised)
 
 
@@ -134,7 +138,8 @@ def for_analysis(answer_type: str, value: str):
     if answer_type == AnswerType.MULTI:
         return frozenset(parts(value))
     if answer_type in (AnswerType.NUMBER, AnswerType.YEAR):
-        return float(value)
+        number = as_number(value)
+        return number if number is not None and math.isfinite(number) else None
     if answer_type in (AnswerType.TEXT, AnswerType.URL):
         return None
     return value

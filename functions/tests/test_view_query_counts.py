@@ -51,15 +51,15 @@ ANONYMOUS = {
     "item per capita": 5,  # the same: population comes with the country
     "compare": 8,  # libraries, latest round, profiles, answers, items, areas, library menu,
     # rounds menu
-    "positions": 6,  # latest round, items and areas twice (areas checked, areas listed),
-    # rounds menu; the similarity itself comes from the cache
+    "positions": 7,  # latest round, items and areas twice (areas checked, areas listed),
+    # rounds menu, the libraries' current names; the similarity itself comes from the cache
     "legal deposit": 7,  # latest round, the five items, profiles, answers, answers to the
     # mapped item and its profiles, rounds menu
     "participation": 4,  # latest round, profiles, counts by status, rounds menu
     "profile": 7,  # library, round, profile, answers, items, areas, other rounds
     "profile history": 6,  # library, round, profile, count, page, which were reverted
-    "library detail": 5,  # library, memberships, latest round, profiles, recent changes;
-    # peers from the cached similarity
+    "library detail": 6,  # library, memberships, latest round, profiles, recent changes,
+    # the peers' current names; peers from the cached similarity
 }
 # Signed in, Alice (a contributor of library A) adds her session, herself, her affiliations
 # and her unread notifications to what a visitor's page costs.
@@ -67,7 +67,7 @@ SIGNED_IN = {
     "profile": 11,
     "profile edit": 10,  # session, user, library, round, profile, affiliations, answers,
     # items, areas, notifications
-    "library detail": 10,  # + whether she already asked to join the library
+    "library detail": 11,  # + whether she already asked to join the library
 }
 # What each page shows only once the data has grown: proof that the large case is measured.
 SHOWS_GROWN_DATA = {

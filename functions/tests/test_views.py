@@ -518,14 +518,22 @@ def test_a_published_profile_shows_every_answer_in_words(anon, atlas):
     assert "F01.1 Legal deposit of printed publications unknown" in norway
 
 
-def test_the_profile_history_shows_each_change_with_its_reason(anon, atlas):
-    response = anon.get(A_PROFILE + "history/")
+def test_the_profile_history_shows_each_change_with_its_reason(alice, atlas):
+    response = alice.get(A_PROFILE + "history/")
     assert response.status_code == 200
     text = main_text(response)
     assert text.count("Reason: test answers") == 1
     assert "Reason: Published" in text and "Reason: Profile started" in text
     changed = [t for t in parse(response).tables if ["F01.1 answer", "—", "nl"] in t]
     assert changed and ["F14.1 answer", "—", "national library only"] in changed[0]
+
+
+def test_visitors_see_the_publication_and_later_edits_but_not_the_draft_work(anon, atlas):
+    text = main_text(anon.get(A_PROFILE + "history/"))
+    assert "Reason: Published" in text
+    assert "Reason: test answers" not in text and "Reason: Profile started" not in text
+    anon_changes = anon.get("/en/changes/").content.decode()
+    assert "test answers" not in anon_changes
 
 
 def second_round(year: int = 2021) -> Round:

@@ -198,7 +198,8 @@ def compare(request, fmt: str | None = None):
             for item, values, differ in item_rows
         ]
         columns = ["item", "question", *[lib.slug for lib in libraries], "differ"]
-        return _download(request, fmt, rows, columns, "comparison", round_, data.has_demo)
+        demo = bool(data and data.has_demo)
+        return _download(request, fmt, rows, columns, "comparison", round_, demo)
     status = 400 if errors and request.GET.get("libraries") else 200
     profiled = {p.library_id for p in data.profiles} if data else set()
     return render(
@@ -347,6 +348,7 @@ def _scatter(result, colour: str) -> str:
         desc=_("Each dot is a library; libraries with similar answers are close together."),
         x_label=_("first axis"),
         y_label=_("second axis"),
+        empty=_("No data"),
     )
 
 
@@ -365,6 +367,7 @@ def _dendrogram(result) -> str:
         {str(pk): c for pk, c in result.clusters.items()},
         title=_("Clusters of national libraries"),
         desc=_("Libraries joined lower in the tree answered more alike."),
+        empty=_("No data"),
     )
 
 

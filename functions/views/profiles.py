@@ -98,6 +98,7 @@ def _coverage_chart(areas, library) -> str:
         rows,
         title=_("Answered items per area"),
         desc=_("Share of each area's items that %(library)s answered.") % {"library": library},
+        empty=_("No data"),
     )
 
 
@@ -278,6 +279,8 @@ def profile_history(request, slug: str, year: int):
     if profile is None:
         raise Http404
     changes = history_of(profile).select_related("content_type", "user")
+    if not permissions.can_see_unpublished(request.user, profile):
+        changes = changes.filter(is_public=True)
     page = Paginator(changes, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

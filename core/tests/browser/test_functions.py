@@ -107,8 +107,12 @@ def test_contributor_fills_in_submits_and_sees_the_profile_published(
     visitor.reload()
     expect(visitor.get_by_role("main")).to_contain_text("Status: published")
     expect(visitor.get_by_role("main")).to_contain_text("1537")
+    # The public history starts at the publication; the draft work stays with its editors.
     visitor.get_by_role("link", name="History").click()
-    expect(visitor.get_by_role("main")).to_contain_text("F01.2 answer")
+    expect(visitor.get_by_role("main")).to_contain_text("Reason: Published")
+    expect(visitor.get_by_role("main")).not_to_contain_text("F01.2 answer")
+    alice.goto(f"{base}/en/libraries/{library.slug}/profile/2020/history/")
+    expect(alice.get_by_role("main")).to_contain_text("F01.2 answer")
     visitor.goto(f"{base}/en/functions/F01.1/")
     table = visitor.get_by_role("table", name=re.compile("Answers to F01.1"))
     expect(table.get_by_role("row").filter(has_text="France")).to_contain_text(

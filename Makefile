@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export DJANGO_SETTINGS_MODULE := nlatlas.settings
 
 .DEFAULT_GOAL := help
-.PHONY: help run install migrate seed test test-sqlite test-postgres test-browser lint format check schema messages deploy-check clean bench bench-sqlite bench-positions
+.PHONY: help run install migrate seed test test-sqlite test-postgres test-browser lint format check schema messages deploy-check clean bench bench-sqlite bench-positions bench-practices
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -111,3 +111,13 @@ bench-positions: $(STAMP) ## time similarity, clusters and positions for 200 and
 	@mkdir -p var
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate -v 0
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench_positions
+
+bench-practices: $(STAMP) ## time practices search with facets, a practice and its history at 20,000 practices (PostgreSQL and SQLite)
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(BENCH_DB)"
+	$(BENCH_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(PY) manage.py migrate -v 0
+	$(BENCH_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) \
+	  $(PY) manage.py bench_practices $(BENCH_ARGS)
+	@mkdir -p var
+	$(BENCH_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate -v 0
+	$(BENCH_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench_practices $(BENCH_ARGS)

@@ -111,6 +111,8 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and not getattr(response, "streaming", False)
+            # A page that counts its visitors must reach its view every time.
+            and not getattr(response, "counts_views", False)
         )
 
     @staticmethod

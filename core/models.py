@@ -26,6 +26,8 @@ class Versioned(TimeStampedModel):
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history_fields: tuple[str, ...] = ()
+    # False for objects restored another way (e.g. practices, from their revisions).
+    revertible_in_change_log = True
 
     class Meta:
         abstract = True

@@ -233,5 +233,6 @@ def is_revertible(change: Change) -> bool:
         change.action in (ChangeAction.UPDATE, ChangeAction.VERIFY, ChangeAction.REVERT)
         and model is not None
         and issubclass(model, Versioned)
+        and model.revertible_in_change_log
         and bool(change.before)
     )

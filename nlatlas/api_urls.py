@@ -20,6 +20,7 @@ from libraries.api import (
     OrganisationViewSet,
     RegionViewSet,
 )
+from practices.api import PracticeViewSet
 
 router = DefaultRouter()
 router.register("libraries", LibraryViewSet, basename="library")
@@ -34,6 +35,7 @@ router.register("framework-editions", FrameworkEditionViewSet, basename="framewo
 router.register("rounds", RoundViewSet, basename="round")
 router.register("profiles", ProfileViewSet, basename="profile")
 router.register("answers", PublishedAnswerViewSet, basename="answer")
+router.register("practices", PracticeViewSet, basename="practice")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

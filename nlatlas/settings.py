@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "libraries",
     "functions",
+    "practices",
 ]
 
 MIDDLEWARE = [

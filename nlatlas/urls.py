@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("", include("core.urls")),
     path("", include("functions.urls")),
     path("libraries/", include("libraries.urls")),
+    path("practices/", include("practices.urls")),
     path("organisations/", include("libraries.organisation_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

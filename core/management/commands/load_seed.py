@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 f"{what}: {report.created} created, {report.updated} updated, "
                 f"{report.unchanged} already present"
             )
+        self.load_practices(Path(options["dir"]))
         framework_file = Path(options["dir"]) / "functions.yaml"
         if not framework_file.exists():
             self.stdout.write("function framework: no functions.yaml in this folder, skipped")
@@ -41,4 +42,19 @@ class Command(BaseCommand):
             f"function framework: {framework.areas} areas, {framework.items} items, "
             f"{framework.editions} editions, {framework.rounds} rounds created, "
             f"{framework.translations} translations added"
+        )
+
+    def load_practices(self, folder) -> None:
+        from practices.seed import CaseStudyFileError, load_case_studies
+
+        path = folder / "du_case_studies.csv"
+        if not path.exists():
+            return
+        try:
+            report = load_case_studies(path)
+        except CaseStudyFileError as exc:
+            raise CommandError(f"The case studies were not loaded.\n{exc}") from exc
+        self.stdout.write(
+            f"practices: {report.kinds} kinds, {report.practices} case studies created, "
+            f"{report.unchanged} already present"
         )

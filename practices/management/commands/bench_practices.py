@@ -1,0 +1,283 @@
+"""Benchmark the practices database: the list with searches and facets, a practice, its history.
+
+The command makes sure 20,000 synthetic practices are present (generate_practices), then times
+the server's own work for each request with django.test.Client in-process and the public page
+cache off: ~30 searches and facet combinations of /en/practices/, five rounds each (after one
+warm-up), with p50/p95/max in ms, the queries per request and the time spent in SQL. Figures go
+to var/bench/practices-<database>.json. Run it on a benchmark database: `make bench-practices`.
+
+Budget for search with facets, p95: 50 ms on PostgreSQL, 100 ms on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from practices import search
+from practices.choices import PracticeStatus
+from practices.models import Practice
+
+BUDGET_MS = {"postgresql": 50, "sqlite": 100}
+LIST = "/en/practices/"
+SLOW_MS = 3000
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of them at or below."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+class Command(BaseCommand):
+    help = "Time the practices list (30 searches and facet combinations), a practice, history."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=20000, help="synthetic practices")
+        parser.add_argument("--rounds", type=int, default=5, help="timed rounds per request")
+        parser.add_argument("--seed", type=int, default=2020, help="generator seed")
+
+    def handle(self, *args, **options):
+        if settings.DEBUG:
+            raise CommandError("Run with production settings (DEBUG=0): make bench-practices")
+        call_command(
+            "generate_practices",
+            count=options["count"],
+            seed=options["seed"],
+            force=True,
+            stdout=self.stdout,
+        )
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh statistics after the bulk insert
+        published = Practice.objects.filter(status=PracticeStatus.PUBLISHED).count()
+        self.say(f"{published} published practices on {connection.vendor}")
+        rounds = options["rounds"]
+        with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
+            searches = self.measure(self.searches(), rounds)
+            pages = self.measure(self.pages(), rounds)
+        self.write(published, rounds, searches, pages)
+
+    def say(self, text: str) -> None:
+        self.stdout.write(f"[bench-practices] {text}")
+        self.stdout.flush()
+
+    # What is measured -----------------------------------------------------------------------
+
+    def searches(self) -> list[tuple[str, str]]:
+        """About 30 lists a visitor asks for, with facet values taken from the data itself."""
+        counts = search.facet_counts(Practice.objects.filter(status=PracticeStatus.PUBLISHED))
+
+        def ranked(facet: str) -> list:
+            return [v for v, _n in sorted(counts[facet].items(), key=lambda kv: -kv[1])]
+
+        country, other_country = (
+            ranked("country")[0],
+            ranked("country")[len(counts["country"]) // 3],
+        )
+        region, second_region = ranked("region")[0], ranked("region")[-1]
+        area, second_area = ranked("area")[0], ranked("area")[-1]
+        rare = (
+            Practice.objects.filter(is_synthetic=True)
+            .order_by("pk")
+            .values_list("title", flat=True)
+            .first()
+        )
+        names = [w for w in (rare or "").partition(":")[2].split() if w[:1].isupper()]
+        rare_word = names[0] if names else "lorsch"  # an invented name: a handful of practices
+        library = (
+            Practice.libraries.through.objects.values_list("library__slug", flat=True)
+            .order_by("library__slug")
+            .first()
+        )
+        wanted = [
+            ("everything", {}),
+            ("q: very common word", {"q": "library"}),
+            ("q: common word", {"q": "manuscripts"}),
+            ("q: without accents", {"q": "bibliotheque numerique"}),
+            ("q: with accents", {"q": "Sénégal"}),
+            ("q: mid word", {"q": "lorsch"}),
+            ("q: two words", {"q": "timbuktu manuscripts"}),
+            ("q: three words", {"q": "digital heritage online"}),
+            ("q: rare name", {"q": rare_word}),
+            ("q: no result", {"q": "zzyzx"}),
+            ("kind", {"kind": "best-practice"}),
+            ("country: largest", {"country": country}),
+            ("country: middling", {"country": other_country}),
+            ("region", {"region": region}),
+            ("area", {"area": area}),
+            ("period", {"period": "2010"}),
+            ("project status", {"status": "ongoing"}),
+            ("language", {"language": "fr"}),
+            ("q + kind", {"q": "library", "kind": "digital-unification"}),
+            ("q + country", {"q": "manuscripts", "country": country}),
+            (
+                "q + region + status",
+                {"q": "archive", "region": second_region, "status": "completed"},
+            ),
+            ("q + area + period", {"q": "maps", "area": second_area, "period": "2000"}),
+            (
+                "kind + country + period",
+                {"kind": "legal-deposit", "country": country, "period": "2010"},
+            ),
+            (
+                "region + language + status",
+                {"region": region, "language": "fr", "status": "ongoing"},
+            ),
+            ("q + language, by title", {"q": "heritage", "language": "de", "sort": "title"}),
+            ("q, most viewed", {"q": "library", "sort": "views"}),
+            ("q, by start year", {"q": "preservation", "sort": "start"}),
+            ("page 50", {"page": "50"}),
+            ("q, page 20", {"q": "library", "page": "20"}),
+            (
+                "q + all facets",
+                {
+                    "q": "national",
+                    "kind": "digital-unification",
+                    "region": region,
+                    "area": area,
+                    "period": "2010",
+                    "status": "completed",
+                    "language": "en",
+                },
+            ),
+        ]
+        if library:
+            wanted.append(("q + library", {"q": "library", "library": library}))
+        return [
+            (label, f"{LIST}?{urlencode(params)}" if params else LIST) for label, params in wanted
+        ]
+
+    def pages(self) -> list[tuple[str, str]]:
+        synthetic = (
+            Practice.objects.filter(is_synthetic=True, status=PracticeStatus.PUBLISHED)
+            .order_by("pk")
+            .first()
+        )
+        real = (
+            Practice.objects.filter(is_synthetic=False, status=PracticeStatus.PUBLISHED)
+            .order_by("-pk")
+            .first()
+        )
+        urls = []
+        for label, practice in (("synthetic", synthetic), ("case study", real)):
+            if practice is not None:
+                path = practice.get_absolute_url()
+                urls.append((f"detail ({label})", path))
+                urls.append((f"history ({label})", f"{path}history/"))
+        return urls
+
+    # Timing ---------------------------------------------------------------------------------
+
+    def measure(self, urls: list[tuple[str, str]], rounds: int) -> list[dict]:
+        """Each URL once to warm up and count queries, then `rounds` timed rounds in turn."""
+        client = Client(HTTP_USER_AGENT=BROWSER, raise_request_exception=False)
+        results = []
+        for label, url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                warm_up = (time.perf_counter() - started) * 1000
+            results.append(
+                {
+                    "name": label,
+                    "url": url,
+                    "status": response.status_code,
+                    "queries": len(captured.captured_queries),
+                    "sql_ms": round(sum(float(q["time"]) for q in captured) * 1000, 1),
+                    "warm_up_ms": round(warm_up, 1),
+                    # A request slower than SLOW_MS is timed once more, not `rounds` times, so
+                    # that the bench ends; its figures are then one sample.
+                    "rounds": 1 if warm_up > SLOW_MS else rounds,
+                    "samples": [],
+                }
+            )
+        for number in range(rounds):
+            for result in results:
+                if number >= result["rounds"]:
+                    continue
+                started = time.perf_counter()
+                client.get(result["url"])
+                result["samples"].append((time.perf_counter() - started) * 1000)
+        for result in results:
+            samples = result.pop("samples")
+            result.update(
+                p50_ms=round(statistics.median(samples), 1),
+                p95_ms=round(percentile(samples, 0.95), 1),
+                max_ms=round(max(samples), 1),
+                all_ms=[round(s, 1) for s in samples],
+            )
+            self.say(
+                f"{result['name']:<28} {result['status']} p50 {result['p50_ms']:>6} ms  "
+                f"max {result['max_ms']:>6} ms  {result['queries']} queries "
+                f"({result['sql_ms']} ms SQL)"
+            )
+        return results
+
+    # Report ---------------------------------------------------------------------------------
+
+    def write(self, published: int, rounds: int, searches: list[dict], pages: list[dict]) -> None:
+        vendor = connection.vendor
+        budget = BUDGET_MS.get(vendor)
+        answered = [r for r in searches if r["status"] == 200]
+        samples = [s for r in answered for s in r["all_ms"]]
+        summary = {
+            "requests": len(samples),
+            "p50_ms": round(statistics.median(samples), 1) if samples else None,
+            "p95_ms": round(percentile(samples, 0.95), 1) if samples else None,
+            "max_ms": round(max(samples), 1) if samples else None,
+            "queries_min": min((r["queries"] for r in answered), default=None),
+            "queries_max": max((r["queries"] for r in answered), default=None),
+            "not_answered": [f"{r['name']}: {r['status']}" for r in searches if r["status"] != 200],
+            "over_budget": [r["name"] for r in answered if budget and r["p95_ms"] >= budget],
+            "timed_once_as_slow": [r["name"] for r in answered if r["rounds"] == 1 < rounds],
+            "budget_p95_ms": budget,
+        }
+        summary["within_budget"] = (
+            summary["p95_ms"] is not None and budget is not None and summary["p95_ms"] < budget
+        )
+        report = {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+            "python": platform.python_version(),
+            "database": vendor,
+            "published_practices": published,
+            "rounds": rounds,
+            "search_with_facets": summary,
+            "searches": searches,
+            "pages": pages,
+        }
+        out = Path(settings.BASE_DIR) / "var" / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"practices-{vendor}.json"
+        path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+        self.say(f"written to {path}")
+        verdict = "within" if summary["within_budget"] else "OVER"
+        self.say(
+            f"search with facets on {vendor}: {summary['requests']} requests, "
+            f"p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, max {summary['max_ms']} ms, "
+            f"{summary['queries_min']}-{summary['queries_max']} queries: {verdict} the "
+            f"{budget} ms budget ({len(summary['over_budget'])} of {len(answered)} lists over it)"
+        )
+        for page in pages:
+            self.say(
+                f"{page['name']}: p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms, "
+                f"{page['queries']} queries"
+            )
+        if summary["not_answered"]:
+            self.stderr.write("Not answered with 200: " + "; ".join(summary["not_answered"]))

@@ -1,0 +1,232 @@
+"""The list of practices with search and facets, its CSV and JSON downloads and the map by
+country; all answer the same filters (the Atom feed, in `feeds`, too)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from libraries.export import csv_response, json_response
+from libraries.models import Country, Region
+from libraries.worldmap import has_shape, render_world_map
+
+from .. import permissions, search, views
+from ..choices import ProjectStatus
+from ..filters import PracticeFilterSet
+from ..models import Kind, Practice
+from .display import language_name
+
+MAP_CLASSES = 5
+DATA_LICENCE = "CC0 1.0"
+PUBLIC = permissions.PUBLIC
+FILTER_KEYS = (
+    *("q", "kind", "country", "region", "area", "item", "library", "period", "status"),
+    *("language", "sort"),
+)
+
+
+def _filterset(request, queryset=None) -> PracticeFilterSet:
+    base = Practice.objects.filter(status__in=PUBLIC).select_related("kind")
+    return PracticeFilterSet(request.GET or None, queryset=base if queryset is None else queryset)
+
+
+def practice_list(request):
+    filterset = _filterset(request)
+    if request.GET and not filterset.is_valid():
+        messages.error(request, _("Some filters were not understood and are ignored."))
+    practices = filterset.qs
+    page = Paginator(practices.prefetch_related("countries"), views.PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "practices/practice_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "total": page.paginator.count,
+            "facets": _facets(request, filterset, practices),
+            "sort": _sort(filterset),
+            "kept": _kept_filters(request, ("q", "sort", "page")),
+            "can_start": permissions.can_start(request.user),
+            "can_moderate": permissions.can_moderate(request.user),
+        },
+    )
+
+
+def _sort(filterset) -> str:
+    """The order the list is in: the chosen one, or by relevance for a search, else newest."""
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    return data.get("sort") or ("relevance" if data.get("q") else "recent")
+
+
+def _facets(request, filterset, practices) -> list[dict]:
+    """Each facet with its values, counts and the address that adds or removes the filter."""
+    from functions.models import Area
+
+    counts = search.facet_counts(practices)
+    labels = {
+        "kind": {k.slug: str(k) for k in Kind.objects.all()},
+        "country": dict(
+            Country.objects.filter(iso2__in=counts["country"]).values_list("pk", "name")
+        ),
+        "region": dict(Region.objects.filter(code__in=counts["region"]).values_list("pk", "name")),
+        "area": {a.code: str(a) for a in Area.objects.filter(code__in=counts["area"])},
+        "period": {
+            d: _("%(start)s–%(end)s") % {"start": d, "end": d + 9} for d in counts["period"]
+        },
+        "status": dict(ProjectStatus.choices),
+        "language": {code: language_name(code) for code in counts["language"]},
+    }
+    titles = {
+        "kind": _("Kind"),
+        "country": _("Country"),
+        "region": _("Region"),
+        "area": _("Function area"),
+        "period": _("Period (start year)"),
+        "status": _("Project status"),
+        "language": _("Language"),
+    }
+    facets = []
+    for key, values in counts.items():
+        chosen = request.GET.get(key, "")
+        entries = [
+            {
+                "value": value,
+                "label": labels[key].get(value, value),
+                "count": n,
+                "active": str(value) == chosen,
+                "url": _query_url(request, **{key: None if str(value) == chosen else value}),
+            }
+            for value, n in values.items()
+        ]
+        entries.sort(key=lambda e: (not e["active"], -e["count"], str(e["label"])))
+        facets.append(
+            {
+                "key": key,
+                "title": titles[key],
+                "entries": entries,
+                "chosen": chosen,
+                "clear": _query_url(request, **{key: None}) if chosen else "",
+            }
+        )
+    return facets
+
+
+def _query_url(request, **changes) -> str:
+    """The current query with some parameters replaced (None removes one), back to page 1."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _kept_filters(request, skip) -> list[tuple[str, str]]:
+    """The filters to carry as hidden fields when the search box is submitted."""
+    return [(k, v) for k, v in request.GET.items() if k in FILTER_KEYS and k not in skip and v]
+
+
+def practice_export(request, fmt: str):
+    """CSV or JSON of exactly the practices the list shows for the same query (every page)."""
+    from .. import exchange
+
+    if fmt not in ("csv", "json"):
+        raise Http404
+    filterset = _filterset(request)
+    records = exchange.export_records(filterset.qs)
+    if fmt == "csv":
+        return csv_response(exchange.csv_rows(records), exchange.csv_columns(), "practices")
+    meta = {
+        "licence": DATA_LICENCE,
+        "licence_note": _(
+            "The records are CC0 1.0; each practice's text is under the licence named in its "
+            "“licence” field."
+        ),
+        "source": settings.SITE_URL + request.path,
+        "filters": {k: v for k, v in request.GET.items() if k != "page"},
+    }
+    return json_response(records, "practices", meta)
+
+
+def practice_map(request):
+    filterset = _filterset(request)
+    practices = filterset.qs
+    counts = dict(
+        Practice.objects.filter(pk__in=practices.order_by().values("pk"))
+        .exclude(countries=None)
+        .values_list("countries")
+        .annotate(n=Count("pk"))
+        .values_list("countries", "n")
+    )
+    names = dict(Country.objects.filter(iso2__in=counts).values_list("iso2", "name"))
+    classes, legend = _map_classes(counts)
+    titles = {
+        iso: _("%(country)s: %(n)s practices") % {"country": names.get(iso, iso), "n": n}
+        for iso, n in counts.items()
+    }
+    title = _("Practices by country")
+    svg = render_world_map(
+        fills=classes,
+        titles=titles,
+        svg_title=title,
+        svg_desc=_("%(n)s countries have at least one practice.") % {"n": len(counts)},
+        id_prefix="practice-map",
+    )
+    rows = sorted(
+        (
+            {
+                "iso2": iso,
+                "name": names.get(iso, iso),
+                "count": n,
+                "css_class": classes[iso],
+                "url": _query_url(request, country=iso),
+                "drawn": has_shape(iso),
+            }
+            for iso, n in counts.items()
+        ),
+        key=lambda r: (-r["count"], r["name"]),
+    )
+    return render(
+        request,
+        "practices/practice_map.html",
+        {
+            "filter": filterset,
+            "map_svg": mark_safe(svg),  # noqa: S308 - built from escaped parts by worldmap
+            "map_title": title,
+            "legend": legend,
+            "rows": rows,
+            "total": practices.count(),
+            "kept": _kept_filters(request, ("q", "sort", "page")),
+            "query": _query_url(request),
+        },
+    )
+
+
+def _map_classes(counts: dict[str, int]) -> tuple[dict[str, str], list[dict]]:
+    """Classes q-1…q-5 by geometric steps up to the largest count (counts of practices are
+    skewed: many countries have one or two), and the legend of the classes in use. The
+    largest count is always the darkest class."""
+    top = max(counts.values(), default=0)
+    if not top:
+        return {}, []
+    uppers = sorted({max(1, round(top ** (k / MAP_CLASSES))) for k in range(1, MAP_CLASSES + 1)})
+    classes, legend, low = {}, [], 1
+    for n, upper in enumerate(uppers, start=1 + MAP_CLASSES - len(uppers)):
+        css = f"q-{n}"
+        members = [iso for iso, c in counts.items() if low <= c <= upper]
+        classes.update(dict.fromkeys(members, css))
+        label = str(low) if low == upper else _("%(low)s to %(high)s") % {"low": low, "high": upper}
+        legend.append({"css_class": css, "label": label, "count": len(members)})
+        low = upper + 1
+    return classes, legend

@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import statistics
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,6 +35,8 @@ from practices.models import Practice
 BUDGET_MS = {"postgresql": 50, "sqlite": 100}
 LIST = "/en/practices/"
 SLOW_MS = 3000
+LIMIT_S = 20  # a request still running then is stopped: the bench must end
+STOPPED = "stopped"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
@@ -50,6 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=20000, help="synthetic practices")
         parser.add_argument("--rounds", type=int, default=5, help="timed rounds per request")
         parser.add_argument("--seed", type=int, default=2020, help="generator seed")
+        parser.add_argument(
+            "--limit", type=float, default=LIMIT_S, help="seconds before a request is stopped"
+        )
+        parser.add_argument("--only", default="", help="measure only lists whose name has this")
 
     def handle(self, *args, **options):
         if settings.DEBUG:
@@ -67,11 +74,12 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")  # fresh statistics after the bulk insert
         published = Practice.objects.filter(status=PracticeStatus.PUBLISHED).count()
         self.say(f"{published} published practices on {connection.vendor}")
-        rounds = options["rounds"]
+        rounds, self.limit = options["rounds"], options["limit"]
+        lists = [(n, u) for n, u in self.searches() if options["only"] in n]
         with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
-            searches = self.measure(self.searches(), rounds)
-            pages = self.measure(self.pages(), rounds)
-        self.write(published, rounds, searches, pages)
+            searches = self.measure(lists, rounds)
+            pages = self.measure(self.pages(), rounds) if not options["only"] else []
+        self.write(published, rounds, searches, pages, partial=bool(options["only"]))
 
     def say(self, text: str) -> None:
         self.stdout.write(f"[bench-practices] {text}")
@@ -189,32 +197,30 @@ class Command(BaseCommand):
         client = Client(HTTP_USER_AGENT=BROWSER, raise_request_exception=False)
         results = []
         for label, url in urls:
+            self.say(f"{label}: {url}")
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = client.get(url)
-                warm_up = (time.perf_counter() - started) * 1000
+                status, warm_up = self.get(client, url)
+            slow = warm_up > SLOW_MS
             results.append(
                 {
                     "name": label,
                     "url": url,
-                    "status": response.status_code,
+                    "status": status,
                     "queries": len(captured.captured_queries),
                     "sql_ms": round(sum(float(q["time"]) for q in captured) * 1000, 1),
                     "warm_up_ms": round(warm_up, 1),
                     # A request slower than SLOW_MS is not repeated, so that the bench ends in
                     # minutes: its figures are that one sample (first-request costs are noise
-                    # at that scale).
-                    "rounds": 1 if warm_up > SLOW_MS else rounds,
-                    "samples": [warm_up] if warm_up > SLOW_MS else [],
+                    # at that scale). One stopped at --limit counts as the limit.
+                    "rounds": 1 if slow else rounds,
+                    "samples": [warm_up] if slow else [],
                 }
             )
         for _round in range(rounds):
             for result in results:
                 if len(result["samples"]) >= result["rounds"]:
                     continue
-                started = time.perf_counter()
-                client.get(result["url"])
-                result["samples"].append((time.perf_counter() - started) * 1000)
+                result["samples"].append(self.get(client, result["url"])[1])
         for result in results:
             samples = result.pop("samples")
             result.update(
@@ -223,19 +229,48 @@ class Command(BaseCommand):
                 max_ms=round(max(samples), 1),
                 all_ms=[round(s, 1) for s in samples],
             )
+            stopped = " STOPPED at the limit" if result["status"] == STOPPED else ""
             self.say(
-                f"{result['name']:<28} {result['status']} p50 {result['p50_ms']:>6} ms  "
-                f"max {result['max_ms']:>6} ms  {result['queries']} queries "
-                f"({result['sql_ms']} ms SQL)"
+                f"{result['name']:<28} {result['status']} p50 {result['p50_ms']:>8} ms  "
+                f"max {result['max_ms']:>8} ms  {result['queries']} queries "
+                f"({result['sql_ms']} ms SQL){stopped}"
             )
         return results
 
+    def get(self, client: Client, url: str) -> tuple[int | str, float]:
+        """The status and milliseconds of one request. Queries still running after --limit
+        seconds are cancelled with the database's own interrupt, again every 0.1 s until the
+        request ends, and the request then counts as the limit."""
+        connection.ensure_connection()
+        raw = connection.connection
+        stop = raw.interrupt if connection.vendor == "sqlite" else getattr(raw, "cancel_safe", None)
+        done = threading.Event()
+
+        def watchdog():
+            if done.wait(self.limit) or stop is None:
+                return
+            while not done.wait(0.1):
+                stop()
+
+        guard = threading.Thread(target=watchdog, daemon=True)
+        guard.start()
+        started = time.perf_counter()
+        try:
+            response = client.get(url)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            done.set()
+            guard.join()
+        if response.status_code != 200 and elapsed >= self.limit * 1000:
+            return STOPPED, self.limit * 1000
+        return response.status_code, elapsed
+
     # Report ---------------------------------------------------------------------------------
 
-    def write(self, published: int, rounds: int, searches: list[dict], pages: list[dict]) -> None:
+    def write(self, published, rounds, searches, pages, *, partial: bool = False) -> None:
         vendor = connection.vendor
         budget = BUDGET_MS.get(vendor)
-        answered = [r for r in searches if r["status"] == 200]
+        answered = [r for r in searches if r["status"] in (200, STOPPED)]
         samples = [s for r in answered for s in r["all_ms"]]
         summary = {
             "requests": len(samples),
@@ -244,7 +279,9 @@ class Command(BaseCommand):
             "max_ms": round(max(samples), 1) if samples else None,
             "queries_min": min((r["queries"] for r in answered), default=None),
             "queries_max": max((r["queries"] for r in answered), default=None),
-            "not_answered": [f"{r['name']}: {r['status']}" for r in searches if r["status"] != 200],
+            "not_answered": [f"{r['name']}: {r['status']}" for r in searches if r not in answered],
+            "stopped_at_limit_s": self.limit,
+            "stopped": [r["name"] for r in searches if r["status"] == STOPPED],
             "over_budget": [r["name"] for r in answered if budget and r["p95_ms"] >= budget],
             "timed_once_as_slow": [r["name"] for r in answered if r["rounds"] == 1 < rounds],
             "budget_p95_ms": budget,
@@ -265,7 +302,7 @@ class Command(BaseCommand):
         }
         out = Path(settings.BASE_DIR) / "var" / "bench"
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"practices-{vendor}.json"
+        path = out / f"practices-{vendor}{'-partial' if partial else ''}.json"
         path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
         self.say(f"written to {path}")
         verdict = "within" if summary["within_budget"] else "OVER"

@@ -243,14 +243,14 @@ class Command(BaseCommand):
                 )
             )
         )
-        areas = rng.sample(self.areas, k=rng.choice([0, 1, 1, 2, 3]))
+        areas = rng.sample(self.areas, k=min(len(self.areas), rng.choice([0, 1, 1, 2, 3])))
         items = [rng.choice(self.reference["items"][area]) for area in areas if rng.random() < 0.6]
         start = None if rng.random() < 0.04 else min(2026, int(rng.triangular(1985, 2027, 2018)))
         end = None
         if start and status in (ProjectStatus.COMPLETED, ProjectStatus.FROZEN):
             end = min(start + rng.randint(0, 8), datetime.date.today().year)
-        libraries = (
-            rng.sample(ref["libraries"], k=rng.choice([0, 0, 1, 2])) if ref["libraries"] else []
+        libraries = rng.sample(
+            ref["libraries"], k=min(len(ref["libraries"]), rng.choice([0, 0, 1, 2]))
         )
         institutions = [
             {"name": name, "library": slug, "role": "lead" if i == 0 else "partner", "country": ""}

@@ -83,4 +83,5 @@ class PracticeFilterSet(django_filters.FilterSet):
             return queryset.order_by("-view_count", "title")
         if sort == "recent" or not search.terms(query or ""):
             return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
-        return queryset.order_by("-rank", "title")
+        # Equal ranks: newest record first (the id, readable from the index alone).
+        return queryset.order_by("-rank", "-pk")

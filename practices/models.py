@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,21 @@ from .choices import (
     RevisionKind,
 )
 from .content import FIELDS, render_markdown
+
+
+class FullTextMatchField(models.TextField):
+    """An SQLite FTS5 table's own hidden column: `field__match="words"` becomes MATCH."""
+
+
+@FullTextMatchField.register_lookup
+class Match(models.Lookup):
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
@@ -108,8 +124,6 @@ class Practice(Versioned):
     )
     start_year = models.PositiveSmallIntegerField(_("start year"), null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)
-    search_title = models.CharField(max_length=300, editable=False, blank=True)
-    search_text = models.TextField(editable=False, blank=True)
     # Where a seeded record came from, so loading the seed again never duplicates it even after
     # a moderator corrected its title.
     source_key = models.CharField(max_length=120, editable=False, blank=True, db_index=True)
@@ -129,6 +143,8 @@ class Practice(Versioned):
         indexes = [
             models.Index(fields=["status", "kind"], name="practice_status_kind_idx"),
             models.Index(fields=["status", "start_year"], name="practice_status_year_idx"),
+            # Lets a search read the ids of public practices, newest first, from the index alone.
+            models.Index(fields=["status", "published_at", "id"], name="practice_status_pub_idx"),
         ]
 
     def __str__(self) -> str:
@@ -338,3 +354,54 @@ class PracticeView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id} {self.day}"
+
+
+# Full-text search tables (see search.py). Each exists on one database only and is written by
+# the database itself (PostgreSQL trigger) or by search.index() (SQLite); the models only let
+# the ORM join and filter them.
+
+
+class SearchDocument(models.Model):
+    """PostgreSQL: the weighted search vector of a practice's published text (title A, the rest
+    D), written by search.index() and removed with the practice by a trigger (migration 0003),
+    with a GIN index."""
+
+    practice = models.OneToOneField(
+        Practice,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the database cascades
+        related_name="search_document",
+        db_constraint=False,
+    )
+    document = SearchVectorField()
+
+    class Meta:
+        managed = False
+        db_table = "practices_search"
+
+    def __str__(self) -> str:
+        return str(self.practice_id)
+
+
+class SearchEntry(models.Model):
+    """SQLite: a row of the FTS5 table (title, text), whose rowid is the practice's id. `match`
+    is the hidden column named after the table, the left side of MATCH; `rank` is FTS5's rank,
+    set to bm25 with the title weighted 10 (migration 0003)."""
+
+    practice = models.OneToOneField(
+        Practice,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        related_name="search_entry",
+        db_constraint=False,
+    )
+    match = FullTextMatchField(db_column="practices_practice_fts")
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "practices_practice_fts"
+
+    def __str__(self) -> str:
+        return str(self.practice_id)

@@ -1,34 +1,64 @@
 """Ranked full-text search over published practices, one function for both databases.
 
-PostgreSQL: `to_tsvector('simple', search_text)` with a GIN index on that expression (migration
-0002), queried with `websearch_to_tsquery`, ranked by `ts_rank`. SQLite: an FTS5 table kept in
-step by `index()` when a revision is published, ranked by `bm25`. The text is stored accent- and
-case-free (`search_text`), and the query is normalised the same way, so "bibliotheque" finds
-"Bibliothèque" on both.
+`index()` writes a practice's published text when a revision is published. PostgreSQL keeps
+it as a weighted search vector (`practices_search`: title weight A, the rest D) with a GIN index,
+queried with a prefix tsquery and ranked by `ts_rank` on the stored vector; SQLite as a row of an
+FTS5 table, ranked by bm25 with the title weighted. The text is indexed accent- and case-free
+(`search_text()`), and the query is normalised the same way, so "bibliotheque" finds
+"Bibliothèque" on both. The text lives only there, so the practices table stays narrow for the
+sorts and joins of the list. Both are plain joins, so a search can be nested in
+other queries (facets, exports) without running again for each row.
+
+Facet counts come from `facets.FacetIndex`, which counts the values of a result set in memory.
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import F
 
 from libraries.models import normalise
 
 FTS_TABLE = "practices_practice_fts"
+PG_TABLE = "practices_search"
 CONFIG = "simple"
 
 
+def search_text(content: dict) -> str:
+    """Accent- and case-free words of everything a search should find."""
+    parts = [content.get("title", ""), content.get("summary", ""), content.get("body", "")]
+    parts += [i.get("name", "") for i in content.get("institutions", [])]
+    parts += content.get("tags", [])
+    return normalise(" ".join(p for p in parts if p))
+
+
 def index(practice) -> None:
-    """Keep SQLite's FTS5 table in step with the published text (PostgreSQL needs nothing)."""
-    if connection.vendor != "sqlite":
-        return
+    """Write the published text of a practice to the search table, or take it out when the
+    practice has no published revision."""
+    published = practice.published.content if practice.published_id else None
+    index_many([(practice.pk, published)])
+
+
+def index_many(rows: list[tuple[int, dict | None]]) -> None:
+    """index() for many practices at once: (id, published content or None) pairs."""
+    ids = [(pk,) for pk, _content in rows]
+    texts = [(pk, normalise(c["title"]), search_text(c)) for pk, c in rows if c is not None]
+    # Table names are our constants; the text reaches the database as parameters.
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [practice.pk])  # noqa: S608
-        if practice.published_id:
-            cursor.execute(
+        if connection.vendor == "postgresql":
+            cursor.executemany(f"DELETE FROM {PG_TABLE} WHERE practice_id = %s", ids)  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {PG_TABLE} (practice_id, document) VALUES (%s, "  # noqa: S608
+                f"setweight(to_tsvector('{CONFIG}', %s), 'A') "
+                f"|| setweight(to_tsvector('{CONFIG}', %s), 'D'))",
+                texts,
+            )
+        elif connection.vendor == "sqlite":
+            cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", ids)  # noqa: S608
+            cursor.executemany(
                 f"INSERT INTO {FTS_TABLE}(rowid, title, text) VALUES (%s, %s, %s)",  # noqa: S608
-                [practice.pk, practice.search_title, practice.search_text],
+                texts,
             )
 
 
@@ -37,70 +67,27 @@ def terms(query: str) -> list[str]:
 
 
 def matching(queryset, query: str):
-    """The practices matching every word of `query`, best first (annotated with `rank`)."""
+    """The practices matching every word of `query`, annotated with `rank` (higher is better)."""
     words = terms(query)
     if not words:
         return queryset
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_text", config=CONFIG)
         # Every word required, each as a prefix, as on SQLite; words are letters and digits
         # only (terms()), so they are safe in tsquery syntax.
         search = SearchQuery(" & ".join(f"{w}:*" for w in words), config=CONFIG, search_type="raw")
-        # Filtered on the same expression as the GIN index, so PostgreSQL uses it; ranked with
-        # the title weighted above the rest.
-        weighted = SearchVector("search_title", weight="A", config=CONFIG) + SearchVector(
-            "search_text", weight="D", config=CONFIG
-        )
-        return queryset.annotate(document=vector, rank=SearchRank(weighted, search)).filter(
-            document=search
+        document = F("search_document__document")
+        return queryset.filter(search_document__document=search).annotate(
+            rank=SearchRank(document, search)
         )
     if connection.vendor == "sqlite":
-        # Words are letters and digits only (see terms()), each quoted as an FTS5 prefix; the
-        # user's text reaches SQLite as a parameter, the table names are our constants.
+        # Each word quoted as an FTS5 prefix; the text reaches SQLite as a parameter.
         match = " AND ".join(f'"{w}"*' for w in words)
-        table = queryset.model._meta.db_table
-        rank = f"SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id"  # noqa: S608, E501
-        within = f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
-        return queryset.extra(  # noqa: S610 - parameters only, see above
-            select={"rank": rank}, select_params=[match], where=[within], params=[match]
-        )
-    condition = Q()
-    for word in words:
-        condition &= Q(search_text__contains=word)
-    return queryset.filter(condition).annotate(rank=F("view_count"))
+        return queryset.filter(search_entry__match=match).annotate(rank=-F("search_entry__rank"))
+    raise NotImplementedError(f"No full-text search on {connection.vendor}")
 
 
 def facet_counts(queryset) -> dict[str, dict]:
-    """Counts per value of each facet over the result set (one query per facet)."""
-    ids = queryset.order_by().values("pk")
-    from .models import Practice
+    """Counts per value of each facet over the result set (one query for its ids)."""
+    from . import facets
 
-    base = Practice.objects.filter(pk__in=ids).order_by()
-    return {
-        "kind": _counts(base, "kind__slug"),
-        "country": _counts(base, "countries__iso2"),
-        "region": _counts(base, "countries__region__code", distinct=True),
-        "area": _counts(base, "areas__code"),
-        "period": _decades(base),
-        "status": _counts(base, "project_status"),
-        "language": _counts(base, "language"),
-    }
-
-
-def _counts(base, field: str, distinct: bool = False) -> dict:
-    rows = base.values(field).annotate(n=Count("pk", distinct=distinct)).values_list(field, "n")
-    return {value: n for value, n in rows if value not in (None, "")}
-
-
-def _decades(base) -> dict:
-    from django.db.models import IntegerField
-    from django.db.models.functions import Cast
-
-    rows = (
-        base.exclude(start_year=None)
-        .annotate(decade=Cast(F("start_year") / 10, IntegerField()) * 10)
-        .values("decade")
-        .annotate(n=Count("pk"))
-        .values_list("decade", "n")
-    )
-    return dict(sorted(rows))
+    return facets.current().counts(queryset.order_by().values_list("pk", flat=True))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.services import moderators, notify
 from core.choices import ChangeAction
 from core.services import actor_name, check_version, lock, record_change
-from libraries.models import Country, Library, normalise
+from libraries.models import Country, Library
 
 from . import permissions, search
 from .choices import PracticeStatus, ProposalStatus, RevisionKind
@@ -121,8 +121,6 @@ def _publish_revision(practice: Practice, revision: Revision) -> None:
     practice.project_status = content.get("project_status") or ""
     practice.start_year = content.get("start_year")
     practice.end_year = content.get("end_year")
-    practice.search_title = normalise(content["title"])
-    practice.search_text = search_text(content)
     if practice.pk:
         _set_relations(practice, content, Area, Item)
     else:
@@ -136,14 +134,6 @@ def _set_relations(practice, content, Area, Item) -> None:
     practice.areas.set(Area.objects.filter(code__in=content.get("areas", [])))
     practice.items.set(Item.objects.filter(code__in=content.get("items", [])))
     search.index(practice)
-
-
-def search_text(content: dict) -> str:
-    """Accent- and case-free words of everything a search should find."""
-    parts = [content.get("title", ""), content.get("summary", ""), content.get("body", "")]
-    parts += [i.get("name", "") for i in content.get("institutions", [])]
-    parts += content.get("tags", [])
-    return normalise(" ".join(p for p in parts if p))
 
 
 def _clean(data: dict, refs: References | None = None) -> dict:

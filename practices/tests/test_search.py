@@ -361,19 +361,6 @@ def sqlite_steps(work) -> int:
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="counts SQLite's own work")
-@pytest.mark.xfail(
-    reason="BUG: practices/search.py matching() on SQLite adds "
-    "`practices_practice.id IN (SELECT rowid FROM practices_practice_fts WHERE ... MATCH %s)` "
-    "through .extra(where=...) with the table name written out; facet_counts() nests that "
-    "queryset as `id IN (SELECT U0.id FROM practices_practice U0 WHERE ...)`, where the bare "
-    "name now means the OUTER row, so the full-text search runs once per practice for each of "
-    "the 7 facets: quadratic (20,000 practices: ~13-20 s per facet query, any search answers in "
-    "minutes). The rank (`... AND rowid = practices_practice.id`) is also evaluated per row. "
-    "Fix: filter with pk__in=RawSQL('SELECT rowid FROM fts WHERE fts MATCH %s', [match]) "
-    "(measured: 7 facets of 'zzyzx' 19 s each -> 22 ms in all), and rank from one FTS query.",
-    raises=AssertionError,
-    strict=True,
-)
 def test_searching_with_facets_costs_in_proportion_to_the_practices_not_their_square(
     personas, kinds
 ):
@@ -382,6 +369,8 @@ def test_searching_with_facets_costs_in_proportion_to_the_practices_not_their_sq
     def facets_of_a_search():
         search.facet_counts(PracticeFilterSet({"q": "library"}, queryset=Practice.objects).qs)
 
+    # A search nested in the facet query once ran the full-text match again for every practice
+    # (the FTS5 condition named the outer table): quadratic work. It must stay linear.
     call_command("generate_practices", count=150, skip_seed=True, force=True, stdout=None)
     small = sqlite_steps(facets_of_a_search)
     call_command("generate_practices", count=600, skip_seed=True, force=True, stdout=None)

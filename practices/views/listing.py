@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
@@ -16,13 +15,14 @@ from libraries.export import csv_response, json_response
 from libraries.models import Country, Region
 from libraries.worldmap import has_shape, render_world_map
 
-from .. import permissions, search, views
+from .. import facets, permissions, views
 from ..choices import ProjectStatus
 from ..filters import PracticeFilterSet
 from ..models import Kind, Practice
 from .display import language_name
 
 MAP_CLASSES = 5
+FACET_LIMIT = 10  # values shown per facet before "show all"
 DATA_LICENCE = "CC0 1.0"
 PUBLIC = permissions.PUBLIC
 FILTER_KEYS = (
@@ -40,18 +40,21 @@ def practice_list(request):
     filterset = _filterset(request)
     if request.GET and not filterset.is_valid():
         messages.error(request, _("Some filters were not understood and are ignored."))
-    practices = filterset.qs
-    page = Paginator(practices.prefetch_related("countries"), views.PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # One query gives the whole result set in order: its size, the page and the facet counts
+    # all come from these ids.
+    ids = list(filterset.qs.values_list("pk", flat=True))
+    page = Paginator(ids, views.PER_PAGE).get_page(request.GET.get("page"))
+    shown = Practice.objects.select_related("kind").prefetch_related("countries")
+    found = shown.in_bulk(page.object_list)
+    page.object_list = [found[pk] for pk in page.object_list if pk in found]
     return render(
         request,
         "practices/practice_list.html",
         {
             "filter": filterset,
             "page": page,
-            "total": page.paginator.count,
-            "facets": _facets(request, filterset, practices),
+            "total": len(ids),
+            "facets": _facets(request, facets.current().counts(ids)),
             "sort": _sort(filterset),
             "kept": _kept_filters(request, ("q", "sort", "page")),
             "can_start": permissions.can_start(request.user),
@@ -66,11 +69,10 @@ def _sort(filterset) -> str:
     return data.get("sort") or ("relevance" if data.get("q") else "recent")
 
 
-def _facets(request, filterset, practices) -> list[dict]:
+def _facets(request, counts: dict[str, dict]) -> list[dict]:
     """Each facet with its values, counts and the address that adds or removes the filter."""
     from functions.models import Area
 
-    counts = search.facet_counts(practices)
     labels = {
         "kind": {k.slug: str(k) for k in Kind.objects.all()},
         "country": dict(
@@ -93,20 +95,25 @@ def _facets(request, filterset, practices) -> list[dict]:
         "status": _("Project status"),
         "language": _("Language"),
     }
+    expanded = request.GET.get("more", "")
     facets = []
     for key, values in counts.items():
         chosen = request.GET.get(key, "")
         entries = [
-            {
-                "value": value,
-                "label": labels[key].get(value, value),
-                "count": n,
-                "active": str(value) == chosen,
-                "url": _query_url(request, **{key: None if str(value) == chosen else value}),
-            }
+            {"value": value, "label": labels[key].get(value, value), "count": n}
             for value, n in values.items()
         ]
+        for entry in entries:
+            entry["active"] = str(entry["value"]) == chosen
         entries.sort(key=lambda e: (not e["active"], -e["count"], str(e["label"])))
+        # The most frequent values only, unless the visitor asked for all of this facet: a
+        # list of 200 countries helps nobody and costs every page.
+        hidden = len(entries) - FACET_LIMIT if key != expanded else 0
+        if hidden > 0:
+            entries = entries[:FACET_LIMIT]
+        for entry in entries:
+            value = None if entry["active"] else entry["value"]
+            entry["url"] = _query_url(request, **{key: value})
         facets.append(
             {
                 "key": key,
@@ -114,6 +121,11 @@ def _facets(request, filterset, practices) -> list[dict]:
                 "entries": entries,
                 "chosen": chosen,
                 "clear": _query_url(request, **{key: None}) if chosen else "",
+                "hidden": max(hidden, 0),
+                "more": _query_url(request, more=key) + f"#facet-{key}" if hidden > 0 else "",
+                "fewer": _query_url(request, more=None) + f"#facet-{key}"
+                if key == expanded and len(entries) > FACET_LIMIT
+                else "",
             }
         )
     return facets
@@ -161,14 +173,8 @@ def practice_export(request, fmt: str):
 
 def practice_map(request):
     filterset = _filterset(request)
-    practices = filterset.qs
-    counts = dict(
-        Practice.objects.filter(pk__in=practices.order_by().values("pk"))
-        .exclude(countries=None)
-        .values_list("countries")
-        .annotate(n=Count("pk"))
-        .values_list("countries", "n")
-    )
+    ids = list(filterset.qs.order_by().values_list("pk", flat=True))
+    counts = facets.current().counts(ids)["country"]
     names = dict(Country.objects.filter(iso2__in=counts).values_list("iso2", "name"))
     classes, legend = _map_classes(counts)
     titles = {
@@ -206,7 +212,7 @@ def practice_map(request):
             "map_title": title,
             "legend": legend,
             "rows": rows,
-            "total": practices.count(),
+            "total": len(ids),
             "kept": _kept_filters(request, ("q", "sort", "page")),
             "query": _query_url(request),
         },

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from libraries.models import Library
 
-from .. import permissions, services
+from .. import facets, permissions, services
 from ..choices import EndorsementKind, PracticeStatus
 from ..forms import ActionForm, CommentForm, EndorseForm, HideCommentForm
 from ..models import Comment, Practice
@@ -102,35 +101,13 @@ def _discussion(user, practice: Practice) -> dict:
 
 
 def _related(practice: Practice) -> list[Practice]:
-    """Up to five published practices sharing function items, libraries or countries (one
-    query): shared items weigh most, then libraries, then countries."""
+    """Up to five published practices sharing function items, libraries or countries: shared
+    items weigh most, then libraries, then countries (see facets.FacetIndex.related)."""
     if not practice.published_id:
         return []
-    score = (
-        _shared(Practice.items.through, "item", practice) * 3
-        + _shared(Practice.libraries.through, "library", practice) * 2
-        + _shared(Practice.countries.through, "country", practice)
-    )
-    return list(
-        Practice.objects.filter(status=PracticeStatus.PUBLISHED)
-        .exclude(pk=practice.pk)
-        .annotate(score=score)
-        .filter(score__gt=0)
-        .select_related("kind")
-        .order_by("-score", F("published_at").desc(nulls_last=True), "pk")[:RELATED]
-    )
-
-
-def _shared(through, name: str, practice: Practice):
-    mine = through.objects.filter(practice_id=practice.pk).values(name)
-    shared = (
-        through.objects.filter(practice_id=OuterRef("pk"), **{f"{name}__in": mine})
-        .order_by()
-        .values("practice_id")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Coalesce(Subquery(shared, output_field=IntegerField()), Value(0))
+    ids = facets.current().related(practice.pk, RELATED)
+    found = Practice.objects.select_related("kind").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 @require_POST

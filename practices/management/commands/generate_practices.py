@@ -22,18 +22,17 @@ import time
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.choices import ChangeAction
 from core.models import Change
-from libraries.models import Country, Library, normalise
-from practices import search, seed
+from libraries.models import Country, Library
+from practices import facets, search, seed
 from practices.choices import PracticeStatus, ProjectStatus, RevisionKind
 from practices.content import empty_content
 from practices.models import CODE_ALPHABET, Kind, Practice, Revision
-from practices.services import search_text
 
 BATCH = 2000
 TITLE_PREFIX = "Synthetic practice"
@@ -142,6 +141,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["remove"]:
             self.remove()
+            facets.forget()  # bulk writes send no signals
             return
         if options["count"] < 0:
             raise CommandError("--count must be zero or more.")
@@ -156,6 +156,7 @@ class Command(BaseCommand):
             self.step(f"{have} synthetic practices already present; nothing to add")
         else:
             self.add(have, options["count"], options["seed"])
+            facets.forget()  # bulk writes send no signals
             self.check_search()
         self.step(f"Done in {time.monotonic() - started:.1f} s")
 
@@ -325,8 +326,6 @@ class Command(BaseCommand):
                     project_status=row["content"]["project_status"],
                     start_year=row["content"]["start_year"],
                     end_year=row["content"]["end_year"],
-                    search_title=normalise(row["content"]["title"]),
-                    search_text=search_text(row["content"]),
                     published_at=row["published_at"],
                     view_count=max(0, row["views"]),
                 )
@@ -353,7 +352,7 @@ class Command(BaseCommand):
         )
         self.add_links(practices, rows)
         self.add_history(practices)
-        self.index(practices)
+        search.index_many([(p.pk, row["content"]) for p, row in zip(practices, rows, strict=True)])
 
     def add_links(self, practices, rows) -> None:
         for name, key in (
@@ -396,21 +395,6 @@ class Command(BaseCommand):
             ]
         )
 
-    def index(self, practices) -> None:
-        """search.index() for a whole batch: one FTS5 row per practice on SQLite."""
-        if connection.vendor != "sqlite":
-            return
-        table = search.FTS_TABLE
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE rowid = %s",  # noqa: S608 - our constant
-                [(p.pk,) for p in practices],
-            )
-            cursor.executemany(
-                f"INSERT INTO {table}(rowid, title, text) VALUES (%s, %s, %s)",  # noqa: S608
-                [(p.pk, p.search_title, p.search_text) for p in practices],
-            )
-
     # Removing ----------------------------------------------------------------------------------
 
     def remove(self) -> None:
@@ -424,12 +408,7 @@ class Command(BaseCommand):
                 changes += Change.objects.filter(
                     related_content_type=ct, related_object_id__in=[str(i) for i in chunk]
                 ).delete()[0]
-                if connection.vendor == "sqlite":
-                    with connection.cursor() as cursor:
-                        cursor.executemany(
-                            f"DELETE FROM {search.FTS_TABLE} WHERE rowid = %s",  # noqa: S608
-                            [(pk,) for pk in chunk],
-                        )
+                search.index_many([(pk, None) for pk in chunk])
             synthetic.update(current=None, published=None)
             Revision.objects.filter(practice__is_synthetic=True).update(based_on=None)
             revisions = Revision.objects.filter(practice__is_synthetic=True)

@@ -1,0 +1,108 @@
+"""Search tables: the published text moves out of practices_practice into the search tables
+(see practices/search.py), so that the table the list sorts and joins stays narrow.
+
+PostgreSQL: `practices_search` holds a weighted search vector per practice (title A, the rest D)
+with a GIN index; ranking reads the stored vector instead of parsing the text again. A trigger
+removes a practice's vector with it. SQLite: the FTS5 table already holds the text; its rank
+becomes bm25 with the title weighted.
+"""
+
+import django.contrib.postgres.search
+import django.db.models.deletion
+import practices.models
+from django.db import migrations, models
+
+PG_CREATE = [
+    "DROP INDEX IF EXISTS practice_search_gin",
+    "CREATE TABLE IF NOT EXISTS practices_search ("
+    " practice_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS practices_search_gin ON practices_search USING GIN (document)",
+    """
+    CREATE OR REPLACE FUNCTION practices_search_remove() RETURNS trigger AS $$
+    BEGIN
+        DELETE FROM practices_search WHERE practice_id = OLD.id;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS practices_search_delete ON practices_practice",
+    "CREATE TRIGGER practices_search_delete AFTER DELETE ON practices_practice"
+    " FOR EACH ROW EXECUTE FUNCTION practices_search_remove()",
+    # The published practices already there.
+    "INSERT INTO practices_search (practice_id, document) SELECT id,"
+    " setweight(to_tsvector('simple'::regconfig, COALESCE(search_title, '')), 'A')"
+    " || setweight(to_tsvector('simple'::regconfig, COALESCE(search_text, '')), 'D')"
+    " FROM practices_practice WHERE published_id IS NOT NULL"
+    " ON CONFLICT (practice_id) DO NOTHING",
+]
+PG_DROP = [
+    "DROP TRIGGER IF EXISTS practices_search_delete ON practices_practice",
+    "DROP FUNCTION IF EXISTS practices_search_remove()",
+    "DROP TABLE IF EXISTS practices_search",
+]
+# FTS5 remembers its rank function: `rank` is then bm25 with the title weighted 10 to 1.
+SQLITE_RANK = (
+    "INSERT INTO practices_practice_fts(practices_practice_fts, rank) "
+    "VALUES ('rank', 'bm25(10.0, 1.0)')"
+)
+SQLITE_DEFAULT_RANK = (
+    "INSERT INTO practices_practice_fts(practices_practice_fts, rank) VALUES ('rank', 'bm25()')"
+)
+
+
+def create(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for statement in PG_CREATE:
+            schema_editor.execute(statement)
+    elif vendor == "sqlite":
+        schema_editor.execute(SQLITE_RANK)
+
+
+def drop(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for statement in PG_DROP:
+            schema_editor.execute(statement)
+    elif vendor == "sqlite":
+        schema_editor.execute(SQLITE_DEFAULT_RANK)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('practices', '0002_search_index'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='SearchDocument',
+            fields=[
+                ('practice', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_document', serialize=False, to='practices.practice')),
+                ('document', django.contrib.postgres.search.SearchVectorField()),
+            ],
+            options={
+                'db_table': 'practices_search',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='SearchEntry',
+            fields=[
+                ('practice', models.OneToOneField(db_column='rowid', db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_entry', serialize=False, to='practices.practice')),
+                ('match', practices.models.FullTextMatchField(db_column='practices_practice_fts')),
+                ('rank', models.FloatField()),
+            ],
+            options={
+                'db_table': 'practices_practice_fts',
+                'managed': False,
+            },
+        ),
+        migrations.AddIndex(
+            model_name='practice',
+            index=models.Index(fields=['status', 'published_at', 'id'], name='practice_status_pub_idx'),
+        ),
+        migrations.RunPython(create, drop),
+        migrations.RemoveField(model_name="practice", name="search_text"),
+        migrations.RemoveField(model_name="practice", name="search_title"),
+    ]

@@ -36,8 +36,7 @@ class PracticeFilterSet(django_filters.FilterSet):
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"),
-        field_name="countries__region",
-        distinct=True,
+        method="filter_region",
         queryset=Region.objects.filter(level=RegionLevel.REGION),
         empty_label=_("All regions"),
     )
@@ -62,6 +61,12 @@ class PracticeFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search.matching(queryset, value)
+
+    def filter_region(self, queryset, name, value):
+        # A subquery, not a join: a practice in two countries of the region is listed once
+        # without DISTINCT, which would make the database return the sort columns too.
+        links = Practice.countries.through.objects.filter(country__region=value)
+        return queryset.filter(pk__in=links.values("practice_id"))
 
     def filter_period(self, queryset, name, value):
         start = int(value) // 10 * 10

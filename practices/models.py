@@ -362,9 +362,8 @@ class PracticeView(models.Model):
 
 
 class SearchDocument(models.Model):
-    """PostgreSQL: the weighted search vector of a practice's published text (title A, the rest
-    D), written by search.index() and removed with the practice by a trigger (migration 0003),
-    with a GIN index."""
+    """PostgreSQL: the search vectors of a practice's published text, written by search.index()
+    and removed with the practice by a trigger (migration 0003); `document` has a GIN index."""
 
     practice = models.OneToOneField(
         Practice,
@@ -373,7 +372,8 @@ class SearchDocument(models.Model):
         related_name="search_document",
         db_constraint=False,
     )
-    document = SearchVectorField()
+    document = SearchVectorField()  # everything: finds the matches
+    head = SearchVectorField()  # title, summary, tags, institutions: ranks them
 
     class Meta:
         managed = False

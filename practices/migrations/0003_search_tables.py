@@ -2,7 +2,8 @@
 (see practices/search.py), so that the table the list sorts and joins stays narrow.
 
 PostgreSQL: `practices_search` holds a weighted search vector per practice (title A, the rest D)
-with a GIN index; ranking reads the stored vector instead of parsing the text again. A trigger
+with a GIN index, and a short one (title A, summary, tags and institutions B) that ranks the
+matches without reading whole texts again. A trigger
 removes a practice's vector with it. SQLite: the FTS5 table already holds the text; its rank
 becomes bm25 with the title weighted.
 """
@@ -15,7 +16,7 @@ from django.db import migrations, models
 PG_CREATE = [
     "DROP INDEX IF EXISTS practice_search_gin",
     "CREATE TABLE IF NOT EXISTS practices_search ("
-    " practice_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    " practice_id bigint PRIMARY KEY, document tsvector NOT NULL, head tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS practices_search_gin ON practices_search USING GIN (document)",
     """
     CREATE OR REPLACE FUNCTION practices_search_remove() RETURNS trigger AS $$
@@ -28,13 +29,13 @@ PG_CREATE = [
     "DROP TRIGGER IF EXISTS practices_search_delete ON practices_practice",
     "CREATE TRIGGER practices_search_delete AFTER DELETE ON practices_practice"
     " FOR EACH ROW EXECUTE FUNCTION practices_search_remove()",
-    # The published practices already there.
-    "INSERT INTO practices_search (practice_id, document) SELECT id,"
-    " setweight(to_tsvector('simple'::regconfig, COALESCE(search_title, '')), 'A')"
-    " || setweight(to_tsvector('simple'::regconfig, COALESCE(search_text, '')), 'D')"
-    " FROM practices_practice WHERE published_id IS NOT NULL"
-    " ON CONFLICT (practice_id) DO NOTHING",
 ]
+# The published practices already there (as practices.search.index_many writes them).
+PG_BACKFILL = (
+    "INSERT INTO practices_search (practice_id, document, head) VALUES (%s, "
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'), "
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B'))"
+)
 PG_DROP = [
     "DROP TRIGGER IF EXISTS practices_search_delete ON practices_practice",
     "DROP FUNCTION IF EXISTS practices_search_remove()",
@@ -50,11 +51,26 @@ SQLITE_DEFAULT_RANK = (
 )
 
 
+def _head(content: dict) -> str:
+    from libraries.models import normalise
+
+    parts = [content.get("summary", ""), *content.get("tags", [])]
+    parts += [i.get("name", "") for i in content.get("institutions", [])]
+    return normalise(" ".join(p for p in parts if p))
+
+
 def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         for statement in PG_CREATE:
             schema_editor.execute(statement)
+        Practice = apps.get_model("practices", "Practice")
+        rows = [
+            (p.pk, p.search_title, p.search_text, p.search_title, _head(p.published.content))
+            for p in Practice.objects.exclude(published=None).select_related("published")
+        ]
+        with schema_editor.connection.cursor() as cursor:
+            cursor.executemany(PG_BACKFILL, rows)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_RANK)
 
@@ -80,6 +96,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('practice', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_document', serialize=False, to='practices.practice')),
                 ('document', django.contrib.postgres.search.SearchVectorField()),
+                ('head', django.contrib.postgres.search.SearchVectorField()),
             ],
             options={
                 'db_table': 'practices_search',

@@ -46,23 +46,23 @@ def pages(code: str) -> dict[str, tuple[str, dict]]:
 # (practices/tests/test_facets.py checks that).
 INDEX = 7
 VISITOR = {
-    "list": 7 + INDEX,  # the ordered ids, the page's practices and their countries, the names
-    # of kinds, countries, regions and areas
-    "list with search and facets": 9 + INDEX,  # + the chosen kind and country, checked
+    "list": 4 + INDEX,  # the ordered ids, the page's practices and their countries, the data
+    # version that keys the cached names of kinds, countries, regions and areas
+    "list with search and facets": 6 + INDEX,  # + the chosen kind and country, checked
     "detail": 14 + INDEX,  # practice, authors, the view already counted today (savepoint,
     # insert refused, rollback, release), countries, libraries, areas and items of the content,
     # related practices, endorsement counts, libraries that did it too, comments
     "history": 4,  # practice, authors, count, page with the revisions they started from
     "compare": 5,  # practice, authors, revision B, revision A, the revisions to choose from
-    "map": 2 + INDEX,  # the ids, the countries' names
+    "map": 2 + INDEX,  # the ids, the data version of the cached country names
     "feed": 2,  # the chosen country, the practices
 }
 # A member adds her session, herself and her unread notifications (no notifications on the
 # feed, which has no page around it) and, on a practice page, what she already endorsed and the
 # libraries she may speak for.
 MEMBER = {
-    "list": 10 + INDEX,
-    "list with search and facets": 12 + INDEX,
+    "list": 7 + INDEX,
+    "list with search and facets": 9 + INDEX,
     "detail": 19 + INDEX,
     "history": 7,
     "compare": 8,

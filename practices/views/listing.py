@@ -5,23 +5,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.cache import data_version
 from libraries.export import csv_response, json_response
 from libraries.models import Country, Region
 from libraries.worldmap import has_shape, render_world_map
 
-from .. import facets, permissions, views
+from .. import facets, permissions, search, views
 from ..choices import ProjectStatus
 from ..filters import PracticeFilterSet
 from ..models import Kind, Practice
 from .display import language_name
 
 MAP_CLASSES = 5
+NAMES_SECONDS = 3600
+CARD_FIELDS = (
+    *("code", "status", "kind", "title", "summary", "start_year", "end_year"),
+    "project_status",
+)
 FACET_LIMIT = 10  # values shown per facet before "show all"
 DATA_LICENCE = "CC0 1.0"
 PUBLIC = permissions.PUBLIC
@@ -42,10 +51,9 @@ def practice_list(request):
         messages.error(request, _("Some filters were not understood and are ignored."))
     # One query gives the whole result set in order: its size, the page and the facet counts
     # all come from these ids.
-    ids = list(filterset.qs.values_list("pk", flat=True))
+    ids = search.ids(filterset.qs)
     page = Paginator(ids, views.PER_PAGE).get_page(request.GET.get("page"))
-    shown = Practice.objects.select_related("kind").prefetch_related("countries")
-    found = shown.in_bulk(page.object_list)
+    found = _cards().in_bulk(page.object_list)
     page.object_list = [found[pk] for pk in page.object_list if pk in found]
     return render(
         request,
@@ -63,23 +71,42 @@ def practice_list(request):
     )
 
 
+def _cards():
+    """What a result card shows, and no more (the list reads 20 of them per page)."""
+    return (
+        Practice.objects.select_related("kind")
+        .only(*CARD_FIELDS, "kind__slug", "kind__name", "kind__translations")
+        .prefetch_related(Prefetch("countries", queryset=Country.objects.only("iso2", "name")))
+    )
+
+
 def _sort(filterset) -> str:
     """The order the list is in: the chosen one, or by relevance for a search, else newest."""
     data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     return data.get("sort") or ("relevance" if data.get("q") else "recent")
 
 
-def _facets(request, counts: dict[str, dict]) -> list[dict]:
-    """Each facet with its values, counts and the address that adds or removes the filter."""
+def _names() -> dict[str, dict]:
+    """The names of kinds, countries, regions and function areas in the active language, kept
+    in the cache until the data changes: every list shows them."""
     from functions.models import Area
 
+    def read() -> dict[str, dict]:
+        return {
+            "kind": {k.slug: str(k) for k in Kind.objects.all()},
+            "country": dict(Country.objects.values_list("pk", "name")),
+            "region": dict(Region.objects.values_list("pk", "name")),
+            "area": {a.code: str(a) for a in Area.objects.all()},
+        }
+
+    key = f"practices:facet-names:{data_version()}:{get_language()}"
+    return cache.get_or_set(key, read, NAMES_SECONDS)
+
+
+def _facets(request, counts: dict[str, dict]) -> list[dict]:
+    """Each facet with its values, counts and the address that adds or removes the filter."""
     labels = {
-        "kind": {k.slug: str(k) for k in Kind.objects.all()},
-        "country": dict(
-            Country.objects.filter(iso2__in=counts["country"]).values_list("pk", "name")
-        ),
-        "region": dict(Region.objects.filter(code__in=counts["region"]).values_list("pk", "name")),
-        "area": {a.code: str(a) for a in Area.objects.filter(code__in=counts["area"])},
+        **_names(),
         "period": {
             d: _("%(start)s–%(end)s") % {"start": d, "end": d + 9} for d in counts["period"]
         },
@@ -175,7 +202,7 @@ def practice_map(request):
     filterset = _filterset(request)
     ids = list(filterset.qs.order_by().values_list("pk", flat=True))
     counts = facets.current().counts(ids)["country"]
-    names = dict(Country.objects.filter(iso2__in=counts).values_list("iso2", "name"))
+    names = _names()["country"]
     classes, legend = _map_classes(counts)
     titles = {
         iso: _("%(country)s: %(n)s practices") % {"country": names.get(iso, iso), "n": n}

@@ -384,8 +384,9 @@ class SearchDocument(models.Model):
 
 
 class SearchEntry(models.Model):
-    """SQLite: a row of the FTS5 table (title, text), whose rowid is the practice's id. `match`
-    is the hidden column named after the table, the left side of MATCH; `rank` is FTS5's rank,
+    """SQLite: a row of the FTS5 table (title, text), whose rowid is the practice's id.
+    `document` is the hidden column named after the table, the left side of MATCH (written
+    `search_entry__document__match=...`); `rank` is FTS5's rank,
     set to bm25 with the title weighted 10 (migration 0003)."""
 
     practice = models.OneToOneField(
@@ -396,7 +397,7 @@ class SearchEntry(models.Model):
         related_name="search_entry",
         db_constraint=False,
     )
-    match = FullTextMatchField(db_column="practices_practice_fts")
+    document = FullTextMatchField(db_column="practices_practice_fts")
     rank = models.FloatField()
 
     class Meta:

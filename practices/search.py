@@ -99,7 +99,9 @@ def matching(queryset, query: str):
     if connection.vendor == "sqlite":
         # Each word quoted as an FTS5 prefix; the text reaches SQLite as a parameter.
         match = " AND ".join(f'"{w}"*' for w in words)
-        return queryset.filter(search_entry__match=match).annotate(rank=-F("search_entry__rank"))
+        return queryset.filter(search_entry__document__match=match).annotate(
+            rank=-F("search_entry__rank")
+        )
     raise NotImplementedError(f"No full-text search on {connection.vendor}")
 
 

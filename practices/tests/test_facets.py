@@ -70,3 +70,17 @@ def test_what_a_rolled_back_transaction_wrote_is_not_kept(publish):
     assert inside["country"] == {"FR": 1, "SN": 1}  # the transaction sees its own work
     assert facets.current().counts(published_ids())["country"] == {"FR": 1}
     assert Practice.objects.filter(title="Never published").count() == 0
+
+
+def test_paging_through_a_search_does_not_search_again(publish, client):
+    for n in range(25):
+        publish(title=f"Lorsch manuscripts {n:02d}", countries=["FR"])
+    first = client.get("/en/practices/", {"q": "lorsch"})
+
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/en/practices/", {"q": "lorsch", "page": "2"})
+
+    assert "25 practices" in first.content.decode()
+    assert "Lorsch manuscripts" in second.content.decode()
+    searches = [q["sql"] for q in queries if "practices_search" in q["sql"] or "_fts" in q["sql"]]
+    assert searches == []

@@ -46,15 +46,15 @@ def pages(code: str) -> dict[str, tuple[str, dict]]:
 # (practices/tests/test_facets.py checks that).
 INDEX = 7
 VISITOR = {
-    "list": 4 + INDEX,  # the ordered ids, the page's practices and their countries, the data
-    # version that keys the cached names of kinds, countries, regions and areas
+    "list": 4 + INDEX,  # the data versions that key the cached ordered ids and the cached names
+    # of kinds, countries, regions and areas; the page's practices and their countries
     "list with search and facets": 6 + INDEX,  # + the chosen kind and country, checked
     "detail": 14 + INDEX,  # practice, authors, the view already counted today (savepoint,
     # insert refused, rollback, release), countries, libraries, areas and items of the content,
     # related practices, endorsement counts, libraries that did it too, comments
     "history": 4,  # practice, authors, count, page with the revisions they started from
     "compare": 5,  # practice, authors, revision B, revision A, the revisions to choose from
-    "map": 2 + INDEX,  # the ids, the data version of the cached country names
+    "map": 2 + INDEX,  # the data versions of the cached ids and country names
     "feed": 2,  # the chosen country, the practices
 }
 # A member adds her session, herself and her unread notifications (no notifications on the

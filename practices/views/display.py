@@ -23,6 +23,15 @@ CHOICE_LABELS = {
 }
 
 
+def years_label(start: int, end: int | None) -> str:
+    """ "2010–2014", "2010" (one year) or "since 2010" (no end), as practices/_years.html."""
+    if end and end != start:
+        return f"{start}–{end}"
+    if end:
+        return str(start)
+    return _("since %(year)s") % {"year": start}
+
+
 def content_view(content: dict, kind: Kind | None = None) -> dict:
     """The content with its references resolved (names, links, labels), in at most four
     queries (countries, libraries, areas, items) plus one for an unexpected kind."""

@@ -3,6 +3,9 @@ country; all answer the same filters (the Atom feed, in `feeds`, too)."""
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -11,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,10 +27,13 @@ from .. import facets, permissions, search, views
 from ..choices import ProjectStatus
 from ..filters import PracticeFilterSet
 from ..models import Kind, Practice
-from .display import language_name
+from .display import language_name, years_label
 
 MAP_CLASSES = 5
 NAMES_SECONDS = 3600
+RESULTS_SECONDS = 600
+EXCERPT = 300  # characters of the summary on a result card
+STATUS_LABELS = dict(ProjectStatus.choices)
 CARD_FIELDS = (
     *("code", "status", "kind", "title", "summary", "start_year", "end_year"),
     "project_status",
@@ -51,10 +58,10 @@ def practice_list(request):
         messages.error(request, _("Some filters were not understood and are ignored."))
     # One query gives the whole result set in order: its size, the page and the facet counts
     # all come from these ids.
-    ids = search.ids(filterset.qs)
+    ids = _result_ids(request, filterset)
     page = Paginator(ids, views.PER_PAGE).get_page(request.GET.get("page"))
     found = _cards().in_bulk(page.object_list)
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
+    page.object_list = [_card(found[pk]) for pk in page.object_list if pk in found]
     return render(
         request,
         "practices/practice_list.html",
@@ -78,6 +85,37 @@ def _cards():
         .only(*CARD_FIELDS, "kind__slug", "kind__name", "kind__translations")
         .prefetch_related(Prefetch("countries", queryset=Country.objects.only("iso2", "name")))
     )
+
+
+def _result_ids(request, filterset) -> list[int]:
+    """The ordered ids of a list, kept in the cache for the present data version: paging
+    through a search, drawing its map or coming back to it does not search again. (Orders by
+    views may lag by up to RESULTS_SECONDS: counting a view changes no data version.)"""
+    params = urlencode(sorted((k, v) for k, v in request.GET.items() if k in FILTER_KEYS and v))
+    digest = hashlib.sha256(params.encode()).hexdigest()
+    key = f"practices:results:{data_version()}:{digest}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = search.ids(filterset.qs)
+        cache.set(key, ids, RESULTS_SECONDS)
+    return ids
+
+
+def _card(practice: Practice) -> dict:
+    """One result: the practice and its line of facts and excerpt, put together here rather
+    than in the template, which would take longer for twenty of them than the search."""
+    facts = [str(practice.kind)]
+    if practice.start_year:
+        facts.append(years_label(practice.start_year, practice.end_year))
+    if practice.project_status:
+        facts.append(str(STATUS_LABELS.get(practice.project_status, practice.project_status)))
+    countries = ", ".join(country.name for country in practice.countries.all())
+    if countries:
+        facts.append(countries)
+    summary = practice.summary
+    if len(summary) > EXCERPT:
+        summary = Truncator(summary).chars(EXCERPT)
+    return {"practice": practice, "facts": " · ".join(facts), "excerpt": summary}
 
 
 def _sort(filterset) -> str:
@@ -200,7 +238,7 @@ def practice_export(request, fmt: str):
 
 def practice_map(request):
     filterset = _filterset(request)
-    ids = list(filterset.qs.order_by().values_list("pk", flat=True))
+    ids = _result_ids(request, filterset)
     counts = facets.current().counts(ids)["country"]
     names = _names()["country"]
     classes, legend = _map_classes(counts)

@@ -85,8 +85,8 @@ class PracticeFilterSet(django_filters.FilterSet):
         if sort == "start":
             return queryset.order_by(F("start_year").asc(nulls_last=True), "title")
         if sort == "views":
-            return queryset.order_by("-view_count", "title")
+            return queryset.order_by("-view_count", "-pk")
         if sort == "recent" or not search.terms(query or ""):
             return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
         # Equal ranks: newest record first (the id, readable from the index alone).
-        return queryset.order_by("-rank", "-pk")
+        return queryset.order_by(*search.RELEVANCE)

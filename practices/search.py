@@ -15,6 +15,7 @@ Facet counts come from `facets.FacetIndex`, which counts the values of a result 
 
 from __future__ import annotations
 
+import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F
@@ -24,6 +25,7 @@ from libraries.models import normalise
 FTS_TABLE = "practices_practice_fts"
 PG_TABLE = "practices_search"
 CONFIG = "simple"
+RELEVANCE = ("-rank", "-pk")  # best first; equal ranks, newest record first
 
 
 def search_text(content: dict) -> str:
@@ -107,11 +109,22 @@ def matching(queryset, query: str):
 
 def ids(queryset) -> list[int]:
     """The ids of a result set in its order, in one query read straight from the cursor (a
-    list of 20,000 goes through no model or iterator machinery)."""
-    sql, params = queryset.values_list("pk").query.sql_with_params()
+    list of 20,000 goes through no model or iterator machinery). Ordered by relevance, the
+    ranks are read too and sorted here: numpy sorts 20,000 pairs several times faster than
+    the database's sort node, which was a quarter of a common word's search."""
+    if tuple(queryset.query.order_by) == RELEVANCE:
+        rows = _rows(queryset.order_by().values_list("pk", "rank"))
+        pks = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        ranks = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
+        return pks[np.lexsort((-pks, -ranks))].tolist()
+    return [row[0] for row in _rows(queryset.values_list("pk"))]
+
+
+def _rows(queryset) -> list[tuple]:
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def facet_counts(queryset) -> dict[str, dict]:

@@ -87,13 +87,18 @@ def _cards():
     )
 
 
+def result_key(query) -> str:
+    """The cache key of a list's result ids: the data version and the filters (not the page)."""
+    params = urlencode(sorted((k, v) for k, v in query.items() if k in FILTER_KEYS and v))
+    digest = hashlib.sha256(params.encode()).hexdigest()
+    return f"practices:results:{data_version()}:{digest}"
+
+
 def _result_ids(request, filterset) -> list[int]:
     """The ordered ids of a list, kept in the cache for the present data version: paging
     through a search, drawing its map or coming back to it does not search again. (Orders by
     views may lag by up to RESULTS_SECONDS: counting a view changes no data version.)"""
-    params = urlencode(sorted((k, v) for k, v in request.GET.items() if k in FILTER_KEYS and v))
-    digest = hashlib.sha256(params.encode()).hexdigest()
-    key = f"practices:results:{data_version()}:{digest}"
+    key = result_key(request.GET)
     ids = cache.get(key)
     if ids is None:
         ids = search.ids(filterset.qs)

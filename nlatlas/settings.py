@@ -191,9 +191,15 @@ MFA_TOTP_ISSUER = "NL Atlas"
 
 # Internationalisation: the interface languages with a catalogue.
 LANGUAGE_CODE = "en"
+# The seven languages of IFLA, each under its own name in the language menu (see base.html).
 LANGUAGES = [
+    ("ar", _("Arabic")),
+    ("zh-hans", _("Chinese")),
     ("en", _("English")),
     ("fr", _("French")),
+    ("de", _("German")),
+    ("ru", _("Russian")),
+    ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -29,7 +29,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from . import permissions, services
-from .choices import PracticeStatus
+from .choices import PracticeStatus, RevisionKind
 from .content import CODE_LISTS, FIELDS, STRING_LISTS, clean_content, empty_content
 from .models import Practice
 
@@ -337,7 +337,12 @@ def import_records(records, *, user) -> list[Practice]:
             if practice is not None:
                 saved.append(
                     services.edit_practice(
-                        practice, content, user=user, reason=IMPORT_REASON, expected_version=None
+                        practice,
+                        content,
+                        user=user,
+                        reason=IMPORT_REASON,
+                        expected_version=None,
+                        revision_kind=RevisionKind.IMPORT,
                     )
                 )
             else:
@@ -350,7 +355,9 @@ def _code(record: dict) -> str:
 
 
 def _create(content: dict, status: str, *, user) -> Practice:
-    practice = services.start_practice(content, user=user, reason=IMPORT_REASON)
+    practice = services.start_practice(
+        content, user=user, reason=IMPORT_REASON, revision_kind=RevisionKind.IMPORT
+    )
     if status in (PracticeStatus.SUBMITTED, PracticeStatus.PUBLISHED, PracticeStatus.ARCHIVED):
         practice = services.submit_practice(
             practice, user=user, expected_version=None, tell_moderators=False

@@ -22,7 +22,7 @@ from libraries.models import Library
 from libraries.seed import SEED_DIR
 
 from . import services
-from .choices import InstitutionRole, ProjectStatus
+from .choices import InstitutionRole, ProjectStatus, RevisionKind
 from .models import Kind, Practice
 
 CASE_STUDIES = SEED_DIR / "du_case_studies.csv"
@@ -83,7 +83,9 @@ def load_case_studies(path: Path = CASE_STUDIES) -> PracticeReport:
             if key in existing:
                 report.unchanged += 1
                 continue
-            practice = services.start_practice(content, user=SEED, reason="Seed data")
+            practice = services.start_practice(
+                content, user=SEED, reason="Seed data", revision_kind=RevisionKind.SEED
+            )
             Practice.objects.filter(pk=practice.pk).update(source_key=key)
             practice = services.submit_practice(
                 practice, user=SEED, expected_version=None, tell_moderators=False

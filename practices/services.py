@@ -143,8 +143,16 @@ def _clean(data: dict, refs: References | None = None) -> dict:
 # Lifecycle -----------------------------------------------------------------------------------
 
 
-def start_practice(data: dict, *, user, reason: str = "") -> Practice:
-    """A member starts a practice: a draft only its authors and moderators can see."""
+WRITTEN_AS = (RevisionKind.EDIT, RevisionKind.IMPORT, RevisionKind.SEED)
+
+
+def start_practice(
+    data: dict, *, user, reason: str = "", revision_kind: str = RevisionKind.EDIT
+) -> Practice:
+    """A member starts a practice: a draft only its authors and moderators can see. An import
+    or the seed data say so in `revision_kind`, which the history shows."""
+    if revision_kind not in WRITTEN_AS:
+        raise ValueError(f"A practice is not started as a {revision_kind!r} revision.")
     if not permissions.can_start(user):
         raise PermissionDenied(_("Sign in with a confirmed e-mail address to start a practice."))
     content = _clean(data)
@@ -157,7 +165,7 @@ def start_practice(data: dict, *, user, reason: str = "") -> Practice:
             practice,
             content,
             user=user,
-            kind=RevisionKind.EDIT,
+            kind=revision_kind,
             reason=reason or _("Practice started"),
         )
         practice.current = revision
@@ -179,9 +187,17 @@ def _person(user):
 
 
 def edit_practice(
-    practice: Practice, data: dict, *, user, reason: str, expected_version: int | None
+    practice: Practice,
+    data: dict,
+    *,
+    user,
+    reason: str,
+    expected_version: int | None,
+    revision_kind: str = RevisionKind.EDIT,
 ) -> Practice:
     """Authors and moderators edit directly; the edit is live at once on a published practice."""
+    if revision_kind not in WRITTEN_AS:
+        raise ValueError(f"A practice is not edited as a {revision_kind!r} revision.")
     if not permissions.can_edit(user, practice):
         raise PermissionDenied(_("Only the authors and moderators edit directly; propose an edit."))
     content = _clean(data)
@@ -194,7 +210,7 @@ def edit_practice(
             current,
             content,
             user=user,
-            kind=RevisionKind.EDIT,
+            kind=revision_kind,
             reason=reason,
             based_on=current.current,
         )

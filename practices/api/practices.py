@@ -202,19 +202,13 @@ class PracticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], filter_backends=[])
     def approve(self, request, code=None):
         """Publish a submitted (or archived) practice (moderators)."""
-        practice, version = self._checked(
-            request, permissions.can_moderate, "Only moderators publish practices."
-        )
-        body = CommentBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        saved = self.call_service(
+        return self._moderate(
+            request,
             services.approve_practice,
-            practice,
-            user=request.user,
-            comment=body.validated_data["comment"],
-            expected_version=version,
+            CommentBodySerializer,
+            "comment",
+            "Only moderators publish practices.",
         )
-        return self.respond(saved)
 
     @extend_schema(
         request=RequiredCommentSerializer, responses=PracticeSerializer, parameters=[IF_MATCH]
@@ -223,35 +217,38 @@ class PracticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def reject(self, request, code=None):
         """Send a submitted practice back to its authors as a draft (moderators; comment
         required)."""
-        practice, version = self._checked(
-            request, permissions.can_moderate, "Only moderators review practices."
-        )
-        body = RequiredCommentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        saved = self.call_service(
+        return self._moderate(
+            request,
             services.reject_practice,
-            practice,
-            user=request.user,
-            comment=body.validated_data["comment"],
-            expected_version=version,
+            RequiredCommentSerializer,
+            "comment",
+            "Only moderators review practices.",
         )
-        return self.respond(saved)
 
     @extend_schema(request=ReasonSerializer, responses=PracticeSerializer, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], filter_backends=[])
     def archive(self, request, code=None):
         """Archive a published practice (moderators): still public, marked as archived."""
-        practice, version = self._checked(
-            request, permissions.can_moderate, "Only moderators archive practices."
+        return self._moderate(
+            request,
+            services.archive_practice,
+            ReasonSerializer,
+            "reason",
+            "Only moderators archive practices.",
         )
-        body = ReasonSerializer(data=request.data)
+
+    def _moderate(self, request, service, body_class, field: str, refusal: str):
+        """A moderator's decision: check the role and version, read the comment or reason,
+        call the service and answer with the practice."""
+        practice, version = self._checked(request, permissions.can_moderate, refusal)
+        body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
         saved = self.call_service(
-            services.archive_practice,
+            service,
             practice,
             user=request.user,
-            reason=body.validated_data["reason"],
             expected_version=version,
+            **{field: body.validated_data[field]},
         )
         return self.respond(saved)
 

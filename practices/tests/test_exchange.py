@@ -255,6 +255,7 @@ def test_an_import_creates_new_records_in_the_status_they_say_and_updates_known_
     assert updated.summary == "Only the summary changes."
     assert updated.published.content["title"] == make_content()["title"]  # left out: kept
     assert updated.version == published_practice.version + 1
+    assert saved[0].current.kind == saved[3].current.kind == "import"  # shown in the history
 
 
 def test_the_same_code_twice_in_one_import_is_refused(personas, published_practice):

@@ -55,6 +55,7 @@ def test_the_case_studies_load_as_34_published_practices(countries):
         assert practice.countries.exists(), practice.title
         assert practice.current.content["institutions"], practice.title
         assert practice.current.author_name == "seed data"
+        assert practice.current.kind == "seed"  # the history says where it came from
     assert sorted(Kind.objects.values_list("slug", flat=True)) == [
         "best-practice",
         "digital-unification",

@@ -46,9 +46,9 @@ def pages(code: str) -> dict[str, tuple[str, dict]]:
 # (practices/tests/test_facets.py checks that).
 INDEX = 7
 VISITOR = {
-    "list": 4 + INDEX,  # the data versions that key the cached ordered ids and the cached names
-    # of kinds, countries, regions and areas; the page's practices and their countries
-    "list with search and facets": 6 + INDEX,  # + the chosen kind and country, checked
+    "list": 3 + INDEX,  # the data versions that key the cached ordered ids, the cached result
+    # cards and the cached names of kinds, countries, regions and areas
+    "list with search and facets": 5 + INDEX,  # + the chosen kind and country, checked
     "detail": 14 + INDEX,  # practice, authors, the view already counted today (savepoint,
     # insert refused, rollback, release), countries, libraries, areas and items of the content,
     # related practices, endorsement counts, libraries that did it too, comments
@@ -61,8 +61,8 @@ VISITOR = {
 # feed, which has no page around it) and, on a practice page, what she already endorsed and the
 # libraries she may speak for.
 MEMBER = {
-    "list": 7 + INDEX,
-    "list with search and facets": 9 + INDEX,
+    "list": 6 + INDEX,
+    "list with search and facets": 8 + INDEX,
     "detail": 19 + INDEX,
     "history": 7,
     "compare": 8,

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from libraries.choices import RegionLevel
 from libraries.models import Country, Region
@@ -20,6 +21,18 @@ SORTS = (
 )
 
 
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """Practices with a country in the region: a subquery, not a join, so that a practice in
+    two countries of the region is listed once without DISTINCT (which would make the database
+    return the sort columns with every id)."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        links = Practice.countries.through.objects.filter(country__region=value)
+        return qs.filter(pk__in=links.values("practice_id"))
+
+
 class PracticeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     kind = django_filters.ModelChoiceFilter(
@@ -34,9 +47,9 @@ class PracticeFilterSet(django_filters.FilterSet):
         queryset=Country.objects.all(),
         empty_label=_("All countries"),
     )
-    region = django_filters.ModelChoiceFilter(
+    region = RegionFilter(
         label=_("Region"),
-        method="filter_region",
+        field_name="countries__region",
         queryset=Region.objects.filter(level=RegionLevel.REGION),
         empty_label=_("All regions"),
     )
@@ -61,12 +74,6 @@ class PracticeFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search.matching(queryset, value)
-
-    def filter_region(self, queryset, name, value):
-        # A subquery, not a join: a practice in two countries of the region is listed once
-        # without DISTINCT, which would make the database return the sort columns too.
-        links = Practice.countries.through.objects.filter(country__region=value)
-        return queryset.filter(pk__in=links.values("practice_id"))
 
     def filter_period(self, queryset, name, value):
         start = int(value) // 10 * 10

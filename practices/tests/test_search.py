@@ -341,7 +341,7 @@ def test_combined_filters_narrow_each_other(varied):
 
 
 def sqlite_steps(work) -> int:
-    """How many thousand SQLite virtual-machine steps `work()` takes: a measure of the work the
+    """How many hundred SQLite virtual-machine steps `work()` takes: a measure of the work the
     database does that, unlike a stopwatch, does not depend on the machine or its load."""
     from django.db import connection
 
@@ -352,7 +352,7 @@ def sqlite_steps(work) -> int:
         return 0
 
     connection.ensure_connection()
-    connection.connection.set_progress_handler(count, 1000)
+    connection.connection.set_progress_handler(count, 100)
     try:
         work()
     finally:

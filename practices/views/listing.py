@@ -150,7 +150,7 @@ def _sort(filterset) -> str:
     return data.get("sort") or ("relevance" if data.get("q") else "recent")
 
 
-def _names() -> dict[str, dict]:
+def names() -> dict[str, dict]:
     """The names of kinds, countries, regions and function areas in the active language, kept
     in the cache until the data changes: every list shows them."""
     from functions.models import Area
@@ -170,7 +170,7 @@ def _names() -> dict[str, dict]:
 def _facets(request, counts: dict[str, dict]) -> list[dict]:
     """Each facet with its values, counts and the address that adds or removes the filter."""
     labels = {
-        **_names(),
+        **names(),
         "period": {
             d: _("%(start)s–%(end)s") % {"start": d, "end": d + 9} for d in counts["period"]
         },
@@ -266,10 +266,10 @@ def practice_map(request):
     filterset = _filterset(request)
     ids = _result_ids(request, filterset)
     counts = facets.current().counts(ids)["country"]
-    names = _names()["country"]
+    country_names = names()["country"]
     classes, legend = _map_classes(counts)
     titles = {
-        iso: _("%(country)s: %(n)s practices") % {"country": names.get(iso, iso), "n": n}
+        iso: _("%(country)s: %(n)s practices") % {"country": country_names.get(iso, iso), "n": n}
         for iso, n in counts.items()
     }
     title = _("Practices by country")
@@ -284,7 +284,7 @@ def practice_map(request):
         (
             {
                 "iso2": iso,
-                "name": names.get(iso, iso),
+                "name": country_names.get(iso, iso),
                 "count": n,
                 "css_class": classes[iso],
                 "url": _query_url(request, country=iso),

@@ -8,6 +8,7 @@ class PracticesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import facets
+        from . import facets, search
 
         facets.connect_signals()
+        search.connect_signals()

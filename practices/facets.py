@@ -26,6 +26,7 @@ from libraries.models import Country
 
 from .choices import PracticeStatus
 from .models import Practice
+from .permissions import PUBLIC
 
 FACETS = ("kind", "country", "region", "area", "period", "status", "language")
 # How much one shared thing counts when relating two practices: a function item says most
@@ -53,6 +54,7 @@ class FacetIndex:
     facets: dict[str, Facet]
     features: sparse.csr_matrix  # practices x (items, libraries, countries), weighted
     published: np.ndarray  # bool: may be shown as related (published, not archived)
+    public: np.ndarray  # bool: listed (published or archived)
     recency: np.ndarray  # published_at as seconds, 0 when never published
     version: tuple = field(default=())
 
@@ -70,6 +72,14 @@ class FacetIndex:
         chosen = np.zeros(len(self.ids), dtype=bool)
         chosen[self.positions(ids)] = True
         return {name: self.facets[name].counts(chosen) for name in FACETS}
+
+    def public_only(self, ids: list[int]) -> list[int]:
+        """The ids of listed (published or archived) practices among these, in their order."""
+        if not ids or not len(self.ids):
+            return []
+        wanted = np.array(ids, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted).clip(0, len(self.ids) - 1)
+        return wanted[(self.ids[at] == wanted) & self.public[at]].tolist()
 
     def related(self, practice_id: int, limit: int) -> list[int]:
         """Ids of up to `limit` published practices sharing the most with this one (shared
@@ -130,6 +140,7 @@ def build() -> FacetIndex:
         facets=facets,
         features=_features(len(ids), links),
         published=np.array([p[1] == PracticeStatus.PUBLISHED for p in practices], dtype=bool),
+        public=np.array([p[1] in PUBLIC for p in practices], dtype=bool),
         recency=np.array([p[6].timestamp() if p[6] else 0.0 for p in practices], dtype=np.float64),
     )
 

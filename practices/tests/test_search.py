@@ -337,6 +337,42 @@ def test_combined_filters_narrow_each_other(varied):
             assert both <= min(counts[a][value_a], counts[b][value_b])
 
 
+# The search table alone -------------------------------------------------------------------------
+
+
+def listed(params: dict) -> list[int]:
+    """Ids of the public list (published and archived) for these filters, in its order."""
+    public = Practice.objects.filter(status__in=[PracticeStatus.PUBLISHED, "archived"])
+    filterset = PracticeFilterSet(params, queryset=public)
+    assert filterset.is_valid(), filterset.errors
+    return search.ids(filterset.qs)
+
+
+@pytest.mark.parametrize("query", ["maps", "manuscripts", "practice", "practice 1", "zzyzx"])
+def test_the_search_table_alone_lists_what_the_full_query_lists(varied, query):
+    assert search.ranked(query) == listed({"q": query})
+
+
+def test_the_search_table_holds_exactly_the_public_practices(varied, personas):
+    archived = Practice.objects.get(title="Archived maps")
+    assert archived.pk in search.ranked("maps")  # archived practices stay listed
+    assert Practice.objects.get(title="Draft maps").pk not in search.ranked("maps")
+
+    gone = Practice.objects.get(title="Practice 0 maps")
+    gone_id = gone.pk
+    assert gone_id in search.ranked("maps")
+    gone.delete()
+
+    assert gone_id not in search.ranked("maps")
+    assert search.ranked("maps") == listed({"q": "maps"})
+    assert (
+        len(search.ranked("maps"))
+        == Practice.objects.filter(
+            status__in=["published", "archived"], title__icontains="maps"
+        ).count()
+    )
+
+
 # Cost ------------------------------------------------------------------------------------------
 
 

@@ -114,9 +114,23 @@ def _result_ids(request, filterset) -> list[int]:
     key = result_key(request.GET)
     ids = cache.get(key)
     if ids is None:
-        ids = search.ids(filterset.qs)
+        words = _words_alone(filterset)
+        ids = search.ranked(words) if words else search.ids(filterset.qs)
         cache.set(key, ids, RESULTS_SECONDS)
     return ids
+
+
+def _words_alone(filterset) -> str:
+    """The search words when nothing else narrows the list and it is in order of relevance:
+    then the search table alone answers (see search.ranked)."""
+    if not (filterset.is_bound and filterset.is_valid()):
+        return ""
+    data = filterset.form.cleaned_data
+    narrowed = any(v not in (None, "") for k, v in data.items() if k not in ("q", "sort"))
+    words = data.get("q") or ""
+    if narrowed or not search.terms(words) or _sort(filterset) != "relevance":
+        return ""
+    return words
 
 
 def _card(practice: Practice) -> dict:

@@ -370,7 +370,7 @@ def test_the_list_sorts_by_title_start_year_and_newest(clients, atlas):
 def test_the_list_is_paged_and_the_pages_keep_the_filters(clients, atlas, monkeypatch):
     from practices import views
 
-    monkeypatch.setattr(views, "PER_PAGE", 2)
+    monkeypatch.setattr(views, "RESULTS_PER_PAGE", 2)
     anon = clients["anonymous"]
     first = anon.get(url("list", query="country=NO&sort=title"))
     assert "4 practices" in main_text(first) and len(titles_listed(first)) == 2

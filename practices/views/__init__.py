@@ -13,6 +13,8 @@ gets 404 for what they may not see (someone else's draft, a pending proposal), 4
 they may see but not change, and the sign-in page for a write when signed out.
 """
 
-# Rows per page of the list and of a practice's history. The pages read it here when they
-# answer, so one setting (or a test) changes both.
+# Results per page of the list (twenty cards, each with a 300-character excerpt, as search
+# results usually come), and rows per page of a practice's history. The pages read them here
+# when they answer, so a test can change them.
+RESULTS_PER_PAGE = 20
 PER_PAGE = 50

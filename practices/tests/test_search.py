@@ -373,30 +373,6 @@ def test_the_search_table_holds_exactly_the_public_practices(varied, personas):
     )
 
 
-SEARCHES = ["maps", "manuscripts", "practice", "practice 1", "zzyzx"]
-NARROWING = [
-    {},
-    {"kind": "digital-unification"},
-    {"country": "FR"},
-    {"region": "150", "status": "ongoing"},
-    {"area": "F01", "period": "2010"},
-    {"language": "en"},
-]
-SORTS_GIVEN = [{}, {"sort": "relevance"}, {"sort": "title"}, {"sort": "start"}, {"sort": "views"}]
-
-
-def test_the_two_part_search_lists_what_the_one_query_lists(varied, monkeypatch):
-    from practices.views import listing
-
-    monkeypatch.setattr(listing, "FEW_MATCHES", 0)  # the two parts even for a few matches
-    public = Practice.objects.filter(status__in=[PracticeStatus.PUBLISHED, "archived"])
-    for query, narrowing, sort in itertools.product(SEARCHES, NARROWING, SORTS_GIVEN):
-        params = {"q": query, **narrowing, **sort}
-        filterset = PracticeFilterSet(params, queryset=public)
-
-        assert listing.list_ids(filterset) == search.ids(filterset.qs), params
-
-
 # Cost ------------------------------------------------------------------------------------------
 
 

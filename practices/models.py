@@ -141,10 +141,12 @@ class Practice(Versioned):
         verbose_name_plural = _("practices")
         ordering = ["-published_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "kind"], name="practice_status_kind_idx"),
-            models.Index(fields=["status", "start_year"], name="practice_status_year_idx"),
-            # Lets a search read the ids of public practices, newest first, from the index alone.
+            # Each lets a list read the ids of public practices with what it filters or sorts
+            # on from the index alone, without the rows.
+            models.Index(fields=["status", "kind", "id"], name="practice_status_kind_idx"),
+            models.Index(fields=["status", "start_year", "id"], name="practice_status_year_idx"),
             models.Index(fields=["status", "published_at", "id"], name="practice_status_pub_idx"),
+            models.Index(fields=["status", "view_count", "id"], name="practice_status_views_idx"),
         ]
 
     def __str__(self) -> str:

@@ -117,10 +117,16 @@ def _result_ids(request, filterset) -> list[int]:
     key = result_key(request.GET)
     ids = cache.get(key)
     if ids is None:
-        words = _words_alone(filterset)
-        ids = search.ranked(words) if words else search.ids(filterset.qs)
+        ids = list_ids(filterset)
         cache.set(key, ids, RESULTS_SECONDS)
     return ids
+
+
+def list_ids(filterset) -> list[int]:
+    """The ordered ids the list shows for this filter (uncached): a search with nothing else
+    from the search table alone, any other list in one query."""
+    words = _words_alone(filterset)
+    return search.ranked(words) if words else search.ids(filterset.qs)
 
 
 def _words_alone(filterset) -> str:

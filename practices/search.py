@@ -166,6 +166,22 @@ def ranked(query: str) -> list[int]:
     return facets.current().public_only(_best_first(pairs))
 
 
+def matching_ids(query: str) -> np.ndarray:
+    """The ids the search table holds for these words, in no order and without ranks (what
+    a search sorted otherwise than by relevance needs: the cheapest question)."""
+    words = terms(query)
+    if connection.vendor == "postgresql":
+        rows = SearchDocument.objects.filter(document=_tsquery(words))
+        sql, params = rows.values_list("practice_id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT array_agg(i) FROM ({sql}) AS found(i)", params)  # noqa: S608
+            found = cursor.fetchone()[0] or []
+    else:
+        rows = SearchEntry.objects.filter(document__match=_match(words))
+        found = list(rows.values_list("practice_id", flat=True))
+    return np.array(found, dtype=np.int64)
+
+
 def _best_first(pairs) -> list[int]:
     """Ids of (id, rank) pairs by rank, highest first; equal ranks, newest record first (the
     same order as RELEVANCE)."""

@@ -373,6 +373,32 @@ def test_the_search_table_holds_exactly_the_public_practices(varied, personas):
     )
 
 
+SEARCHES = ["maps", "manuscripts", "practice", "practice 1", "zzyzx"]
+NARROWING = [
+    {},
+    {"kind": "digital-unification"},
+    {"country": "FR"},
+    {"region": "150", "status": "ongoing"},
+    {"area": "F01", "period": "2010"},
+    {"language": "en"},
+]
+SORTS_GIVEN = [{}, {"sort": "relevance"}, {"sort": "title"}, {"sort": "start"}, {"sort": "views"}]
+
+
+def test_every_way_of_answering_a_list_gives_what_the_one_query_gives(varied, monkeypatch):
+    """The list answers some searches from the search table alone or from two lists combined
+    (practices/views/listing.py); each must list what the filter's one query lists."""
+    from practices.views import listing
+
+    monkeypatch.setattr(listing, "FEW_MATCHES", 0)  # the two lists even for a few matches
+    public = Practice.objects.filter(status__in=[PracticeStatus.PUBLISHED, "archived"])
+    for query, narrowing, sort in itertools.product(SEARCHES, NARROWING, SORTS_GIVEN):
+        params = {"q": query, **narrowing, **sort}
+        filterset = PracticeFilterSet(params, queryset=public)
+
+        assert listing.list_ids(filterset) == search.ids(filterset.qs), params
+
+
 # Cost ------------------------------------------------------------------------------------------
 
 

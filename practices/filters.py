@@ -90,7 +90,7 @@ class PracticeFilterSet(django_filters.FilterSet):
         if sort == "title":
             return queryset.order_by("title", "pk")
         if sort == "start":
-            return queryset.order_by(F("start_year").asc(nulls_last=True), "title")
+            return queryset.order_by(F("start_year").asc(nulls_last=True), "-pk")
         if sort == "views":
             return queryset.order_by("-view_count", "-pk")
         if sort == "recent" or not search.terms(query or ""):

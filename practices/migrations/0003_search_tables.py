@@ -54,12 +54,21 @@ SQLITE_DEFAULT_RANK = (
 )
 
 
-def _head(content: dict) -> str:
+def _texts(practice_id: int, content: dict) -> tuple:
+    """(id, title, everything, title, summary-tags-institutions), as search.index_many
+    writes them, from the published revision itself."""
     from libraries.models import normalise
 
-    parts = [content.get("summary", ""), *content.get("tags", [])]
-    parts += [i.get("name", "") for i in content.get("institutions", [])]
-    return normalise(" ".join(p for p in parts if p))
+    names = [i.get("name", "") for i in content.get("institutions", [])]
+    head = [content.get("summary", ""), *content.get("tags", []), *names]
+    everything = [content.get("title", ""), content.get("summary", ""), content.get("body", "")]
+    everything += [*names, *content.get("tags", [])]
+    title = normalise(content.get("title", ""))
+
+    def words(parts):
+        return normalise(" ".join(p for p in parts if p))
+
+    return (practice_id, title, words(everything), title, words(head))
 
 
 def create(apps, schema_editor):
@@ -69,7 +78,7 @@ def create(apps, schema_editor):
             schema_editor.execute(statement)
         Practice = apps.get_model("practices", "Practice")
         rows = [
-            (p.pk, p.search_title, p.search_text, p.search_title, _head(p.published.content))
+            _texts(p.pk, p.published.content)
             for p in Practice.objects.exclude(published=None).select_related("published")
         ]
         with schema_editor.connection.cursor() as cursor:

@@ -29,6 +29,12 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
 
+def interface_languages():
+    """The languages of the interface (settings.LANGUAGES), read when asked, so that adding a
+    language needs no migration."""
+    return settings.LANGUAGES
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account; signs in with a verified e-mail address."""
 
@@ -38,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred interface language"),
         max_length=10,
-        choices=settings.LANGUAGES,
+        choices=interface_languages,
         blank=True,
     )
     is_staff = models.BooleanField(_("can use the admin site"), default=False)

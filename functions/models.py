@@ -39,9 +39,11 @@ ANSWER_KEYS = ("answer", "note", "source", "since")
 
 
 def translated(translations: dict, english: str) -> str:
-    """Reference data is written in English and translated per language code ("fr", "ar"…)."""
-    language = (get_language() or "en").split("-")[0]
-    return (translations or {}).get(language) or english
+    """Reference data is written in English and translated per language code of the
+    interface ("fr", "zh-hans"…); a text under the bare language ("zh") serves too."""
+    language = get_language() or "en"
+    texts = translations or {}
+    return texts.get(language) or texts.get(language.split("-")[0]) or english
 
 
 class Area(Versioned):

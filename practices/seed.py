@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from core.actors import SEED
-from core.services import create_object
+from core.services import create_object, save_edit
 from libraries.models import Library
 from libraries.seed import SEED_DIR
 
@@ -36,11 +36,56 @@ COLUMNS = (
     "summary",
     "source",
 )
+# The kinds of practice, with their names in the other six IFLA languages.
 KINDS = (
-    ("digital-unification", "Digital unification project", "Projet d'unification numérique"),
-    ("best-practice", "Best practice", "Bonne pratique"),
-    ("legal-deposit", "Legal deposit practice", "Pratique de dépôt légal"),
-    ("other", "Other", "Autre"),
+    (
+        "digital-unification",
+        "Digital unification project",
+        {
+            "fr": "Projet d'unification numérique",
+            "ar": "مشروع توحيد رقمي",
+            "zh-hans": "数字整合项目",
+            "de": "Projekt zur digitalen Zusammenführung",
+            "ru": "Проект цифрового объединения",
+            "es": "Proyecto de unificación digital",
+        },
+    ),
+    (
+        "best-practice",
+        "Best practice",
+        {
+            "fr": "Bonne pratique",
+            "ar": "أفضل ممارسة",
+            "zh-hans": "最佳实践",
+            "de": "Best Practice",
+            "ru": "Лучшая практика",
+            "es": "Buena práctica",
+        },
+    ),
+    (
+        "legal-deposit",
+        "Legal deposit practice",
+        {
+            "fr": "Pratique de dépôt légal",
+            "ar": "ممارسة في الإيداع القانوني",
+            "zh-hans": "法定呈缴实践",
+            "de": "Praxis des Pflichtexemplarrechts",
+            "ru": "Практика обязательного экземпляра",
+            "es": "Práctica de depósito legal",
+        },
+    ),
+    (
+        "other",
+        "Other",
+        {
+            "fr": "Autre",
+            "ar": "أخرى",
+            "zh-hans": "其他",
+            "de": "Sonstiges",
+            "ru": "Другое",
+            "es": "Otro",
+        },
+    ),
 )
 ROLE_WORDS = {
     "coordinator": InstitutionRole.LEAD,
@@ -63,12 +108,26 @@ class PracticeReport:
 
 
 def load_kinds() -> int:
+    """Create the seed kinds, and add the names they lack in a language (a moderator's own
+    names are kept)."""
     created = 0
-    for position, (slug, name, french) in enumerate(KINDS, start=1):
-        if not Kind.objects.filter(slug=slug).exists():
-            kind = Kind(slug=slug, name=name, translations={"fr": french}, position=position)
+    for position, (slug, name, names) in enumerate(KINDS, start=1):
+        kind = Kind.objects.filter(slug=slug).first()
+        if kind is None:
+            kind = Kind(slug=slug, name=name, translations=dict(names), position=position)
             create_object(kind, user=SEED, reason="Seed data")
             created += 1
+        elif any(not kind.translations.get(code) for code in names):
+            missing = {
+                code: text for code, text in names.items() if not kind.translations.get(code)
+            }
+            save_edit(
+                kind,
+                {"translations": {**kind.translations, **missing}},
+                user=SEED,
+                reason="Seed data: names in more languages",
+                expected_version=kind.version,
+            )
     return created
 
 

@@ -235,3 +235,23 @@ def test_the_shipped_file_is_the_one_loaded(tmp_path, countries):
     shutil.copy(seed.CASE_STUDIES, copy)
 
     assert len(seed.read_rows(copy)) == CASE_STUDIES == len(real_rows())
+
+
+def test_the_kinds_are_named_in_the_seven_languages_and_missing_names_are_added(countries):
+    from django.conf import settings
+    from django.utils import translation
+
+    seed.load_kinds()
+    other = Kind.objects.get(slug="other")
+    other.translations = {"fr": "Divers"}  # a moderator's own French name, and no others
+    other.save()
+
+    seed.load_kinds()
+
+    other.refresh_from_db()
+    assert other.translations["fr"] == "Divers"  # kept
+    assert other.translations["de"] == "Sonstiges"  # added
+    for code, _name in settings.LANGUAGES:
+        if code != "en":
+            with translation.override(code):
+                assert str(Kind.objects.get(slug="best-practice")) != "Best practice", code

@@ -59,6 +59,19 @@ def test_narrow_screen_has_no_horizontal_scrolling(live_server, registry, new_co
         assert scroll_width <= 360 + 1, f"{address} is {scroll_width}px wide at a 360px viewport"
 
 
+@pytest.mark.parametrize("width", [360, 1280])
+def test_right_to_left_pages_are_no_wider_than_the_screen(
+    live_server, registry, new_context, width
+):
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    for address in ["/ar/", "/ar/libraries/", "/ar/practices/"]:
+        page.goto(live_server.url + address)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        expect(page.locator("main h1")).to_be_visible()
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width + 1, f"{address} is {scroll_width}px wide at {width}px"
+
+
 def test_skip_link_is_first_and_moves_focus_to_main(live_server, registry, page):
     page.goto(live_server.url + "/en/")
     page.keyboard.press("Tab")

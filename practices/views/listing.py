@@ -38,7 +38,7 @@ CARD_SECONDS = 3600
 EXCERPT = 300  # characters of the summary on a result card
 STATUS_LABELS = dict(ProjectStatus.choices)
 PRACTICE_STATUS_LABELS = dict(PracticeStatus.choices)
-CARD_FIELDS = (*("code", "status", "title", "summary", "start_year", "end_year", "project_status"),)
+CARD_FIELDS = ("code", "status", "title", "summary", "start_year", "end_year", "project_status")
 CODE_MARK = "p-code"
 FACET_LIMIT = 10  # values shown per facet before "show all"
 DATA_LICENCE = "CC0 1.0"
@@ -58,8 +58,8 @@ def practice_list(request):
     filterset = _filterset(request)
     if request.GET and not filterset.is_valid():
         messages.error(request, _("Some filters were not understood and are ignored."))
-    # One query gives the whole result set in order: its size, the page and the facet counts
-    # all come from these ids.
+    # The ids of the whole result set in order (list_ids): its size, the page and the facet
+    # counts all come from them.
     ids = _result_ids(request, filterset)
     page = Paginator(ids, views.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _cards(page.object_list)

@@ -1121,3 +1121,19 @@ def test_moderators_add_a_kind_of_practice_and_members_cannot(client_for, person
     assert "Preservation practice" in moderator.get("/en/practices/kinds/").content.decode()
     again = moderator.post("/en/practices/kinds/", {"slug": "preservation", "name": "Again"})
     assert "already used" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (2010, 2014, "2010–2014"),
+        (2010, 2010, "2010"),
+        (2010, None, "since 2010"),
+        (None, 2014, "until 2014"),
+        (None, None, ""),
+    ],
+)
+def test_the_years_of_a_practice_in_words(start, end, shown):
+    from practices.views.display import years_label
+
+    assert years_label(start, end) == shown

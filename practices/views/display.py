@@ -23,8 +23,11 @@ CHOICE_LABELS = {
 }
 
 
-def years_label(start: int, end: int | None) -> str:
-    """ "2010–2014", "2010" (one year) or "since 2010" (no end), as practices/_years.html."""
+def years_label(start: int | None, end: int | None) -> str:
+    """The years of a practice: "2010–2014", "2010" (one year), "since 2010" (no end) or
+    "until 2014" (no start); empty when neither is known."""
+    if not start:
+        return _("until %(year)s") % {"year": end} if end else ""
     if end and end != start:
         return f"{start}–{end}"
     if end:
@@ -53,6 +56,7 @@ def content_view(content: dict, kind: Kind | None = None) -> dict:
     return {
         **content,
         "kind_label": str(kind) if kind else content["kind"],
+        "years_label": years_label(content.get("start_year"), content.get("end_year")),
         "language_label": language_name(content["language"]),
         "body_html": render_markdown(content["body"]),
         "project_status_label": CHOICE_LABELS["project_status"].get(content["project_status"], ""),
